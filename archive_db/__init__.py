@@ -1,0 +1,1 @@
+"""The archive: schema, engine, writes and named queries over SQLAlchemy 2."""

@@ -1,0 +1,168 @@
+"""The records passed between stages: what a parser returns and what the archive stores.
+
+Frozen, slotted dataclasses (Scrapy accepts them as items). Tuples rather than lists,
+``None`` for "absent" (never ``""``), aware UTC datetimes. Field names are the keys of the
+record's JSON form (``record_to_json``), which the CLI, fixtures and exports all share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+RECORD_KEYS: tuple[str, ...] = (
+    "url",
+    "canonical_url",
+    "site",
+    "title",
+    "summary",
+    "published",
+    "modified",
+    "authors",
+    "section",
+    "tags",
+    "language",
+    "body",
+    "lists",
+    "related",
+    "images",
+    "provenance",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListBlock:
+    """A bullet or numbered list inside an article, with the line that introduces it."""
+
+    heading: str | None
+    ordered: bool
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A link the page offers to another article ("Similar Articles", "Related", ...)."""
+
+    url: str  # absolute
+    title: str
+    teaser: str | None = None
+    comments: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleImage:
+    """An image inside the article body (not logos, avatars or sidebar thumbnails)."""
+
+    url: str  # absolute
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One article as extracted from one fetched page."""
+
+    url: str  # as fetched
+    canonical_url: str | None  # <link rel=canonical> or og:url; the archive's key when set
+    site: str  # host name, e.g. "www.chamberlainfiles.com"
+    title: str | None
+    summary: str | None  # standfirst or description
+    published: date | datetime | None  # a datetime (aware, UTC) only when the page gives a time
+    modified: date | datetime | None
+    authors: tuple[str, ...]
+    section: str | None
+    tags: tuple[str, ...]
+    language: str | None  # e.g. "en"
+    body: str  # paragraphs separated by blank lines, one list item a line
+    lists: tuple[ListBlock, ...]
+    related: tuple[RelatedLink, ...]
+    images: tuple[ArticleImage, ...]
+    provenance: Mapping[str, str]  # field -> how it was found, e.g. {"published": "json-ld"}
+    # Not part of the JSON record: when the page was fetched (aware UTC), for the archive.
+    fetched_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def archive_key(self) -> str:
+        """The URL the archive files this article under: canonical when the page names one."""
+        return self.canonical_url or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A page that could not be fetched or parsed, recorded so it can be retried."""
+
+    url: str
+    reason: str  # one line, e.g. "HTTP 404" or "TimeoutError: took longer than 180 s"
+    failed_at: datetime  # aware UTC
+    status: int | None = None  # HTTP status when there was a response
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def record_to_json(record: ArticleRecord) -> dict[str, Any]:
+    """The record's JSON form: exactly RECORD_KEYS, dates as ISO 8601, tuples as lists."""
+    return {
+        "url": record.url,
+        "canonical_url": record.canonical_url,
+        "site": record.site,
+        "title": record.title,
+        "summary": record.summary,
+        "published": _iso(record.published),
+        "modified": _iso(record.modified),
+        "authors": list(record.authors),
+        "section": record.section,
+        "tags": list(record.tags),
+        "language": record.language,
+        "body": record.body,
+        "lists": [
+            {"heading": block.heading, "ordered": block.ordered, "items": list(block.items)}
+            for block in record.lists
+        ],
+        "related": [
+            {"url": link.url, "title": link.title, "teaser": link.teaser, "comments": link.comments}
+            for link in record.related
+        ],
+        "images": [{"url": image.url, "caption": image.caption} for image in record.images],
+        "provenance": dict(sorted(record.provenance.items())),
+    }
+
+
+def parse_iso_date(text: str | None) -> date | datetime | None:
+    """Read back a `published`/`modified` value: a date for YYYY-MM-DD, else an aware datetime."""
+    if text is None:
+        return None
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def record_from_json(data: Mapping[str, Any]) -> ArticleRecord:
+    """Rebuild a record from its JSON form (fixtures, JSON lines)."""
+    return ArticleRecord(
+        url=data["url"],
+        canonical_url=data["canonical_url"],
+        site=data["site"],
+        title=data["title"],
+        summary=data["summary"],
+        published=parse_iso_date(data["published"]),
+        modified=parse_iso_date(data["modified"]),
+        authors=tuple(data["authors"]),
+        section=data["section"],
+        tags=tuple(data["tags"]),
+        language=data["language"],
+        body=data["body"],
+        lists=tuple(
+            ListBlock(heading=b["heading"], ordered=b["ordered"], items=tuple(b["items"]))
+            for b in data["lists"]
+        ),
+        related=tuple(
+            RelatedLink(url=r["url"], title=r["title"], teaser=r["teaser"], comments=r["comments"])
+            for r in data["related"]
+        ),
+        images=tuple(ArticleImage(url=i["url"], caption=i["caption"]) for i in data["images"]),
+        provenance=dict(data["provenance"]),
+    )

@@ -1,0 +1,1 @@
+"""Parsers: pure functions of (HTML, URL) that return an ArticleRecord or None."""

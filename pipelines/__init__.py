@@ -1,0 +1,1 @@
+"""Item pipelines, one small job a module: clean, validate, deduplicate, store."""

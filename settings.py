@@ -1,0 +1,49 @@
+"""Scrapy settings for every newsarchive crawl: politeness first, then the archive pipelines.
+
+`newsarchive crawl` and `scrapy crawl news` both read this module (see scrapy.cfg); the CLI
+overrides only what its options name (--delay, --concurrency, --user-agent, ...).
+"""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Polite by default: say who we are, obey robots.txt, never hammer a small site.
+USER_AGENT = "newsarchive/0.1 (+https://pypi.org/project/newsarchive/; news archiving for research)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never this big; stop traps and bombs
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DEPTH_PRIORITY = 0
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+SPIDER_MIDDLEWARES = {}
+DOWNLOADER_MIDDLEWARES = {}
+
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.deduplicate.DeduplicatePipeline": 300,
+    "pipelines.store.ArchivePipeline": 900,
+}
+
+# The archive: an SQLAlchemy URL. The CLI sets it from --db / NEWSARCHIVE_DB.
+ARCHIVE_DB_URL = "sqlite:///archive.sqlite"
+ARCHIVE_BATCH_SIZE = 100  # articles per transaction
+ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
+ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles

@@ -1,0 +1,1 @@
+"""Bundled site profiles: one TOML file per site, read by ``profiles.load_profile``."""
