@@ -1,0 +1,155 @@
+"""Connecting to the archive: the writer's engine, the analysts' read-only engine, errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before "database is locked"
+
+
+class ArchiveError(Exception):
+    """An archive that cannot be opened, created or used; the message is one line for the user."""
+
+
+def sqlite_url_of(url_or_path: str) -> str:
+    """An SQLAlchemy URL for `url_or_path`: URLs pass through, a file path becomes sqlite:///."""
+    if "://" in url_or_path:
+        return url_or_path
+    if url_or_path == ":memory:":
+        return "sqlite://"
+    return "sqlite:///" + str(Path(url_or_path).expanduser().absolute())
+
+
+def mask_url(url: str) -> str:
+    """`url` fit for messages and logs: any password replaced by ***."""
+    if "://" not in url:
+        return url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
+def make_engine(url: str) -> Engine:
+    """The writer's engine for an archive URL or SQLite file path (``:memory:`` works too).
+
+    SQLite connections get foreign keys, WAL, ``synchronous=NORMAL`` and a busy timeout.
+    The archive is opened once here, so a bad path or a file that is not SQLite fails now
+    with a one-line ArchiveError rather than at the first write.
+    """
+    full_url = sqlite_url_of(url)
+    try:
+        parsed = make_url(full_url)
+    except ArgumentError:
+        raise ArchiveError(f"not a database URL or file path: {mask_url(url)}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not parsed.query.get("uri"):
+        check_sqlite_path(Path(database))
+    engine = create_engine(parsed)
+    event.listen(engine, "connect", set_sqlite_pragmas)
+    probe(engine, described=database or ":memory:")
+    return engine
+
+
+def readonly_engine(path_or_url: str) -> Engine:
+    """An engine that cannot write: for queries, exports and analysts.
+
+    SQLite files open with ``mode=ro`` (and ``query_only``), so even a stray UPDATE fails;
+    other databases should be given a URL whose user may only read.
+    """
+    full_url = sqlite_url_of(path_or_url)
+    try:
+        parsed = make_url(full_url)
+    except ArgumentError:
+        raise ArchiveError(f"not a database URL or file path: {mask_url(path_or_url)}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed)
+    if not parsed.database or parsed.database == ":memory:":
+        raise ArchiveError("a read-only archive must be a file, not an in-memory database")
+    path = Path(parsed.database)
+    if not path.is_file():
+        raise ArchiveError(f"no archive at {path}")
+    check_sqlite_path(path)
+    readonly = URL.create(
+        "sqlite",
+        database=f"file:{quote(str(path.absolute()))}",
+        query={"mode": "ro", "uri": "true"},
+    )
+    engine = create_engine(readonly)
+    event.listen(engine, "connect", set_readonly_pragmas)
+    probe(engine, described=str(path))
+    return engine
+
+
+def check_sqlite_path(path: Path) -> None:
+    """Refuse, with a one-line ArchiveError, a path SQLite could not use as an archive file."""
+    if path.is_dir():
+        raise ArchiveError(f"cannot use {path} as an archive: it is a directory")
+    if path.exists():
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise ArchiveError(f"cannot read archive {path}: {error.strerror}") from None
+        if header and header != SQLITE_HEADER:
+            raise ArchiveError(f"{path} is not an SQLite archive")
+        return
+    parent = path.parent
+    if not parent.is_dir():
+        raise ArchiveError(f"cannot create archive {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ArchiveError(f"cannot create archive {path}: {parent} is not writable")
+
+
+def probe(engine: Engine, *, described: str) -> None:
+    """Open one connection now, turning SQLite's errors into a one-line ArchiveError."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except DBAPIError as error:
+        engine.dispose()
+        reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+        if "not a database" in reason:
+            raise ArchiveError(f"{described} is not an SQLite archive") from None
+        raise ArchiveError(f"cannot open archive {described}: {reason}") from None
+
+
+def set_sqlite_pragmas(
+    dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
+) -> None:
+    """Per-connection settings SQLite does not keep in the file (WAL it does keep)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # WAL lets analysts read while a crawl writes; NORMAL is durable enough with WAL.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def set_readonly_pragmas(
+    dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
+) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only=ON")
+    finally:
+        cursor.close()

@@ -1,0 +1,181 @@
+"""Named reads over the archive, for the CLI, exports and analysts' scripts.
+
+Each takes the caller's session (read-only is enough) and never commits or closes it.
+`site` arguments are host names; "example.com" also matches "www.example.com".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from archive_db.models import (
+    Article,
+    ArticleList,
+    ArticleVersion,
+    CrawlRun,
+    FetchFailure,
+    Site,
+)
+from archive_db.types import utc_instant_of
+from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy.orm import Session
+
+EXPORT_CHUNK = 200  # articles loaded per round trip while exporting
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedArticle:
+    """An article as the archive holds it: its latest record and when it was seen."""
+
+    record: ArticleRecord
+    first_seen: datetime  # aware UTC
+    last_seen: datetime  # aware UTC
+    versions: int  # distinct contents seen, 1 for an article never edited
+
+
+@dataclass(frozen=True, slots=True)
+class RecentTitle:
+    """A line of "what came in lately"."""
+
+    title: str | None
+    url: str
+    site: str
+    published: date | datetime | None
+
+
+def record_of(article: Article) -> ArticleRecord:
+    """Rebuild the record from the article's columns and child rows."""
+    return ArticleRecord(
+        url=article.url,
+        canonical_url=article.canonical_url,
+        site=article.site.host,
+        title=article.title,
+        summary=article.summary,
+        published=article.published,
+        modified=article.modified,
+        authors=tuple(row.author.name for row in article.authors),
+        section=article.section,
+        tags=tuple(row.tag.name for row in article.tags),
+        language=article.language,
+        body=article.body,
+        lists=tuple(
+            ListBlock(
+                heading=block.heading,
+                ordered=block.ordered,
+                items=tuple(item.text for item in block.items),
+            )
+            for block in article.lists
+        ),
+        related=tuple(
+            RelatedLink(url=link.url, title=link.title, teaser=link.teaser, comments=link.comments)
+            for link in article.links
+        ),
+        images=tuple(
+            ArticleImage(url=image.url, caption=image.caption) for image in article.images
+        ),
+        provenance=dict(article.provenance),
+        fetched_at=article.fetched_at,
+    )
+
+
+def exported_articles(session: Session, *, site: str | None = None) -> Iterator[ArchivedArticle]:
+    """Every article (of one site), oldest archived first, loaded a chunk at a time."""
+    version_count = (
+        select(func.count(ArticleVersion.id))
+        .where(ArticleVersion.article_id == Article.id)
+        .scalar_subquery()
+    )
+    statement = (
+        with_site(select(Article, version_count), site)
+        .options(
+            selectinload(Article.site),
+            selectinload(Article.authors),
+            selectinload(Article.tags),
+            selectinload(Article.lists).selectinload(ArticleList.items),
+            selectinload(Article.links),
+            selectinload(Article.images),
+        )
+        .order_by(Article.id)
+        .execution_options(yield_per=EXPORT_CHUNK)
+    )
+    for article, versions in session.execute(statement):
+        yield ArchivedArticle(
+            record=record_of(article),
+            first_seen=article.first_seen_at,
+            last_seen=article.last_seen_at,
+            versions=versions,
+        )
+
+
+def article_count(session: Session, *, site: str | None = None) -> int:
+    """How many articles the archive holds (for one site)."""
+    count = session.scalar(with_site(select(func.count(Article.id)), site))
+    return count or 0
+
+
+def recent_titles(session: Session, limit: int) -> list[RecentTitle]:
+    """The newest `limit` articles by publication time (when first seen, if undated)."""
+    newest = func.coalesce(Article.published_at, Article.first_seen_at)
+    rows = session.execute(
+        select(Article.title, Article.url, Site.host, Article.published)
+        .join(Site, Site.id == Article.site_id)
+        .order_by(newest.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    return [
+        RecentTitle(title=title, url=url, site=host, published=published)
+        for title, url, host, published in rows
+    ]
+
+
+def fetch_failures(session: Session, *, unresolved_only: bool = True) -> list[FetchFailure]:
+    """Recorded failures, newest first; by default only those no later fetch resolved."""
+    statement = select(FetchFailure).order_by(FetchFailure.failed_at.desc(), FetchFailure.id.desc())
+    if unresolved_only:
+        statement = statement.where(FetchFailure.resolved_at.is_(None))
+    return list(session.scalars(statement))
+
+
+def articles_published_between(
+    session: Session, start: date | datetime, end: date | datetime, *, site: str | None = None
+) -> list[Article]:
+    """Articles published from `start` (inclusive) to `end` (exclusive), oldest first.
+
+    A date bound means midnight UTC; a datetime bound must be aware. An article whose page
+    gives only a date counts as published at midnight UTC of that date.
+    """
+    low, high = utc_instant_of(start), utc_instant_of(end)
+    statement = (
+        with_site(select(Article), site)
+        .where(Article.published_at >= low, Article.published_at < high)
+        .order_by(Article.published_at, Article.id)
+    )
+    return list(session.scalars(statement))
+
+
+def latest_crawl_run(session: Session) -> CrawlRun | None:
+    """The most recently started crawl run, or None before the first crawl."""
+    return session.scalars(
+        select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(1)
+    ).first()
+
+
+def with_site(statement: Select[Any], site: str | None) -> Select[Any]:
+    """`statement` over articles, limited to one site's when `site` is given."""
+    if site is None:
+        return statement
+    return statement.join(Site, Site.id == Article.site_id).where(host_matches(site))
+
+
+def host_matches(site: str) -> ColumnElement[bool]:
+    host = site.strip().lower()
+    return Site.host.in_({host, "www." + host.removeprefix("www.")})

@@ -1,0 +1,227 @@
+"""save_article: inserted, unchanged or updated, with versions and child rows; failures; runs."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive_db.models import (
+    Article,
+    ArticleAuthor,
+    ArticleLink,
+    ArticleList,
+    ArticleListItem,
+    ArticleVersion,
+    Author,
+    CrawlRun,
+    FetchFailure,
+    Site,
+    Tag,
+)
+from archive_db.writes import (
+    RecordError,
+    SaveOutcome,
+    content_hash_of,
+    finish_crawl_run,
+    save_article,
+    save_failure,
+    start_crawl_run,
+)
+from items import ListBlock, RelatedLink, record_to_json
+from tests.factories import FETCHED_AT, make_failure, make_record
+
+LATER = FETCHED_AT + timedelta(days=1)
+
+
+def count(session: Session, model: type[object]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def only_article(session: Session) -> Article:
+    return session.scalars(select(Article)).one()
+
+
+def test_new_archive_key_is_inserted_as_version_one(session: Session) -> None:
+    record = make_record()
+    outcome = save_article(session, record, seen_at=FETCHED_AT, crawl_run_id=None)
+    assert outcome is SaveOutcome.INSERTED
+    article = only_article(session)
+    assert article.archive_key == record.canonical_url
+    assert article.url == record.url
+    assert article.site.host == "news.example.org"
+    assert article.content_hash == content_hash_of(record)
+    assert (article.first_seen_at, article.last_seen_at) == (FETCHED_AT, FETCHED_AT)
+    assert article.current_version == 1
+    version = session.scalars(select(ArticleVersion)).one()
+    assert (version.number, version.seen_at) == (1, FETCHED_AT)
+    assert version.record == record_to_json(record)
+
+
+def test_record_without_canonical_url_is_keyed_by_its_url(session: Session) -> None:
+    record = make_record(canonical_url=None)
+    save_article(session, record, seen_at=FETCHED_AT, crawl_run_id=None)
+    assert only_article(session).archive_key == record.url
+
+
+def test_same_content_again_only_moves_last_seen_and_url(session: Session) -> None:
+    save_article(session, make_record(), seen_at=FETCHED_AT, crawl_run_id=None)
+    again = make_record(url="https://news.example.org/2024/05/council-budget")
+    outcome = save_article(session, again, seen_at=LATER, crawl_run_id=None)
+    assert outcome is SaveOutcome.UNCHANGED
+    article = only_article(session)
+    assert (article.first_seen_at, article.last_seen_at) == (FETCHED_AT, LATER)
+    assert article.url == again.url
+    assert count(session, ArticleVersion) == 1
+
+
+def test_whitespace_and_rotating_related_links_are_not_edits(session: Session) -> None:
+    record = make_record()
+    save_article(session, record, seen_at=FETCHED_AT, crawl_run_id=None)
+    rewrapped = dataclasses.replace(
+        record,
+        body=record.body.replace("three-hour", "three-hour\n"),
+        related=(RelatedLink(url="https://news.example.org/other", title="Other news"),),
+    )
+    assert save_article(session, rewrapped, seen_at=LATER, crawl_run_id=None) is (
+        SaveOutcome.UNCHANGED
+    )
+
+
+def test_changed_content_adds_a_version_and_replaces_the_fields(session: Session) -> None:
+    run_id = start_crawl_run(session, arguments={"site": "example"})
+    first = make_record()
+    save_article(session, first, seen_at=FETCHED_AT, crawl_run_id=None)
+    edited = make_record(
+        title="Council approves budget after long debate",
+        authors=("Sam Writer",),
+        tags=("budget", "roads", "council"),
+        lists=(ListBlock(heading=None, ordered=True, items=("First", "Second", "Third")),),
+    )
+    outcome = save_article(session, edited, seen_at=LATER, crawl_run_id=run_id)
+    assert outcome is SaveOutcome.UPDATED
+    session.expire_all()
+    article = only_article(session)
+    assert article.title == edited.title
+    assert article.current_version == 2
+    assert [row.author.name for row in article.authors] == ["Sam Writer"]
+    assert [row.tag.name for row in article.tags] == ["budget", "roads", "council"]
+    assert [item.text for item in article.lists[0].items] == ["First", "Second", "Third"]
+    assert count(session, ArticleList) == 1
+    assert count(session, ArticleListItem) == 3  # the old list's items are gone
+    versions = session.scalars(select(ArticleVersion).order_by(ArticleVersion.number)).all()
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].record["title"] == first.title  # the previous text is kept
+    assert versions[1].record["title"] == edited.title
+    assert (versions[0].crawl_run_id, versions[1].crawl_run_id) == (None, run_id)
+    assert (article.first_seen_at, article.last_seen_at) == (FETCHED_AT, LATER)
+
+
+def test_an_edit_back_to_earlier_content_is_a_new_version(session: Session) -> None:
+    first, second = make_record(), make_record(title="Corrected headline")
+    for seen_at, record in enumerate((first, second, first)):
+        save_article(
+            session, record, seen_at=FETCHED_AT + timedelta(hours=seen_at), crawl_run_id=None
+        )
+    assert only_article(session).current_version == 3
+    assert only_article(session).title == first.title
+
+
+def test_child_rows_are_written_in_order(session: Session) -> None:
+    record = make_record(
+        related=(
+            RelatedLink(url="https://news.example.org/a", title="A", teaser=None, comments=None),
+            RelatedLink(url="https://news.example.org/b", title="B", teaser="Bee", comments=7),
+        )
+    )
+    save_article(session, record, seen_at=FETCHED_AT, crawl_run_id=None)
+    article = only_article(session)
+    assert [(r.position, r.author.name) for r in article.authors] == [
+        (0, "Jane Reporter"),
+        (1, "Sam Writer"),
+    ]
+    assert [(r.position, r.tag.name) for r in article.tags] == [(0, "council"), (1, "budget")]
+    block = article.lists[0]
+    assert (block.position, block.heading, block.ordered) == (0, "What changes:", False)
+    assert [(i.position, i.text) for i in block.items] == [(0, "Roads"), (1, "Libraries")]
+    links = session.scalars(select(ArticleLink).order_by(ArticleLink.position)).all()
+    assert [(k.url, k.title, k.teaser, k.comments) for k in links] == [
+        ("https://news.example.org/a", "A", None, None),
+        ("https://news.example.org/b", "B", "Bee", 7),
+    ]
+    assert [(i.url, i.caption) for i in article.images] == [
+        ("https://news.example.org/img/council.jpg", "The chamber")
+    ]
+
+
+def test_authors_tags_and_sites_are_shared_between_articles(session: Session) -> None:
+    for n in range(3):
+        record = make_record(
+            canonical_url=f"https://news.example.org/story-{n}", title=f"Story {n}"
+        )
+        save_article(session, record, seen_at=FETCHED_AT, crawl_run_id=None)
+    assert count(session, Article) == 3
+    assert count(session, Site) == 1
+    assert count(session, Author) == 2
+    assert count(session, Tag) == 2
+    assert count(session, ArticleAuthor) == 6
+
+
+def test_naive_datetimes_are_refused(session: Session) -> None:
+    with pytest.raises(RecordError, match="published"):
+        save_article(
+            session,
+            make_record(published=datetime(2024, 5, 1, 9, 30)),
+            seen_at=FETCHED_AT,
+            crawl_run_id=None,
+        )
+    with pytest.raises(RecordError, match="seen_at"):
+        save_article(session, make_record(), seen_at=datetime(2024, 5, 1), crawl_run_id=None)
+    assert count(session, Article) == 0
+
+
+def test_failure_is_saved_and_resolved_by_a_later_success(session: Session) -> None:
+    run_id = start_crawl_run(session, arguments={})
+    record = make_record()
+    saved = save_failure(session, make_failure(url=record.url, status=503), crawl_run_id=run_id)
+    other = save_failure(session, make_failure(), crawl_run_id=run_id)
+    assert (saved.reason, saved.status, saved.crawl_run_id) == ("HTTP 404", 503, run_id)
+    assert saved.resolved_at is None
+    save_article(session, record, seen_at=LATER, crawl_run_id=run_id)
+    session.expire_all()
+    assert session.get(FetchFailure, saved.id).resolved_at == LATER  # type: ignore[union-attr]
+    assert session.get(FetchFailure, other.id).resolved_at is None  # type: ignore[union-attr]
+
+
+def test_crawl_run_is_started_and_finished(session: Session) -> None:
+    started = datetime(2024, 5, 1, 18, 0, tzinfo=UTC)
+    run_id = start_crawl_run(
+        session, arguments={"site": "example", "limit": 10}, started_at=started
+    )
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    assert (run.started_at, run.finished_at, run.finish_reason) == (started, None, None)
+    finish_crawl_run(
+        session,
+        run_id,
+        counts={"archive/inserted": 4, "archive/failures": 1},
+        finish_reason="finished",
+        finished_at=LATER,
+    )
+    session.expire_all()
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    assert run.arguments == {"site": "example", "limit": 10}
+    assert run.counts == {"archive/failures": 1, "archive/inserted": 4}
+    assert (run.finished_at, run.finish_reason) == (LATER, "finished")
+
+
+def test_nothing_is_committed_by_the_writes(session: Session) -> None:
+    save_article(session, make_record(), seen_at=FETCHED_AT, crawl_run_id=None)
+    save_failure(session, make_failure(), crawl_run_id=None)
+    session.rollback()
+    assert count(session, Article) == 0
+    assert count(session, FetchFailure) == 0

@@ -1,0 +1,63 @@
+"""Small builders of valid records for tests: override only what a test is about."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from items import ArticleImage, ArticleRecord, FetchFailure, ListBlock, RelatedLink
+
+FETCHED_AT = datetime(2024, 5, 1, 18, 4, 11, tzinfo=UTC)
+
+BODY = (
+    "The county council approved its budget on Tuesday after a three-hour debate.\n\n"
+    "Councillors voted 31 to 12 in favour of the plan, which raises spending on roads "
+    "and libraries while freezing the council's share of local taxes.\n\n"
+    "The opposition said the plan relied on optimistic forecasts."
+)
+
+
+def make_record(**overrides: Any) -> ArticleRecord:
+    """A complete, valid article record; keyword arguments replace its fields."""
+    fields: dict[str, Any] = {
+        "url": "https://news.example.org/2024/05/council-budget?utm_source=feed",
+        "canonical_url": "https://news.example.org/2024/05/council-budget",
+        "site": "news.example.org",
+        "title": "Council approves budget",
+        "summary": "Spending on roads and libraries rises.",
+        "published": datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
+        "modified": None,
+        "authors": ("Jane Reporter", "Sam Writer"),
+        "section": "Politics",
+        "tags": ("council", "budget"),
+        "language": "en",
+        "body": BODY,
+        "lists": (ListBlock(heading="What changes:", ordered=False, items=("Roads", "Libraries")),),
+        "related": (
+            RelatedLink(
+                url="https://news.example.org/2024/04/budget-preview",
+                title="What to expect from the budget",
+                teaser="A preview.",
+                comments=3,
+            ),
+        ),
+        "images": (
+            ArticleImage(url="https://news.example.org/img/council.jpg", caption="The chamber"),
+        ),
+        "provenance": {"title": "json-ld", "published": "json-ld", "body": "structure"},
+        "fetched_at": FETCHED_AT,
+    }
+    fields.update(overrides)
+    return ArticleRecord(**fields)
+
+
+def make_failure(**overrides: Any) -> FetchFailure:
+    """A fetch failure: an HTTP 404 unless overridden."""
+    fields: dict[str, Any] = {
+        "url": "https://news.example.org/2024/05/missing",
+        "reason": "HTTP 404",
+        "failed_at": FETCHED_AT,
+        "status": 404,
+    }
+    fields.update(overrides)
+    return FetchFailure(**fields)

@@ -1,0 +1,79 @@
+"""CleanPipeline tidies text without changing what it says."""
+
+from __future__ import annotations
+
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
+from pipelines.clean import CleanPipeline
+from tests.factories import make_failure, make_record
+
+# "I want" in Persian: the zero-width non-joiner inside it is spelling, not noise.
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+
+
+def clean(**fields: object) -> ArticleRecord:
+    pipeline = build_from_crawler(CleanPipeline, get_crawler())
+    cleaned = pipeline.process_item(make_record(**fields))
+    assert isinstance(cleaned, ArticleRecord)
+    return cleaned
+
+
+def test_whitespace_collapses_inside_lines_and_paragraphs_stay() -> None:
+    cleaned = clean(
+        title="  Council\u00a0 approves\tbudget \n",
+        body="  First   paragraph\u00a0here. \r\n\r\n\n\n Second\tparagraph.  \n",
+    )
+    assert cleaned.title == "Council approves budget"
+    assert cleaned.body == "First paragraph here.\n\nSecond paragraph."
+
+
+def test_text_is_nfc_without_zero_width_characters() -> None:
+    cleaned = clean(
+        title="Cafe\u0301 re\u200bopens\ufeff",
+        summary="soft\u00adhyphen",
+        section="\u200b",
+        body=PERSIAN,
+    )
+    assert cleaned.title == "Café reopens"
+    assert cleaned.summary == "softhyphen"
+    assert cleaned.section is None
+    assert cleaned.body == PERSIAN
+
+
+def test_empty_names_and_items_are_dropped() -> None:
+    cleaned = clean(
+        authors=("  Jane  Reporter ", "", "\u200b", "Jane Reporter", "Sam Writer"),
+        tags=(" ", "budget"),
+        lists=(
+            ListBlock(heading=" Changes: ", ordered=True, items=(" Roads ", "", "  ")),
+            ListBlock(heading="Empty", ordered=False, items=(" ",)),
+        ),
+    )
+    assert cleaned.authors == ("Jane Reporter", "Sam Writer")
+    assert cleaned.tags == ("budget",)
+    assert cleaned.lists == (ListBlock(heading="Changes:", ordered=True, items=("Roads",)),)
+
+
+def test_links_and_images_are_tidied() -> None:
+    cleaned = clean(
+        canonical_url="  ",
+        related=(RelatedLink(url=" https://x.example/a ", title=" A\n title ", teaser=" "),),
+        images=(ArticleImage(url="https://x.example/i.jpg\n", caption="  "),),
+    )
+    assert cleaned.canonical_url is None
+    assert cleaned.related == (RelatedLink(url="https://x.example/a", title="A title"),)
+    assert cleaned.images == (ArticleImage(url="https://x.example/i.jpg", caption=None),)
+
+
+def test_clean_record_is_left_as_it_is() -> None:
+    record = make_record()
+    pipeline = build_from_crawler(CleanPipeline, get_crawler())
+    assert pipeline.process_item(record) == record
+
+
+def test_fetch_failures_pass_untouched() -> None:
+    failure = make_failure(reason="  HTTP   404 ")
+    pipeline = build_from_crawler(CleanPipeline, get_crawler())
+    assert pipeline.process_item(failure) is failure
