@@ -1,0 +1,321 @@
+"""NewsSpider: every article of one or more news sites, from feeds, sitemaps and links.
+
+Crawl policy only: where to start, which links to follow, what each fetched page is and
+what a failed fetch becomes. Reading a page is the parser's job (``parsers.parse_article``);
+bounds (depth, page count) and politeness come from settings (see ``spiders.runner``).
+
+Decisions worth knowing:
+
+- Every document is recognised by its content, whatever its URL: a start URL, a robots.txt
+  ``Sitemap:`` line or a sitemap entry may turn out to be a sitemap (gzipped or not), a
+  sitemap index, an RSS/Atom feed or an HTML page.
+- Links are canonicalised and judged once per crawl (``links.Frontier``) before a Request
+  exists. Article candidates are fetched before listing pages (priority), so a crawl cut
+  short by ``CLOSESPIDER_PAGECOUNT`` spends its pages on articles it already knows of.
+- A 2xx response that is neither HTML nor a sitemap or feed (a PDF or image behind an
+  article-like URL) is skipped, counted as ``spider/not_html``, and is not a FetchFailure:
+  fetching it again would not make it an article.
+- Failed fetches (HTTP errors, DNS, timeouts, refused connections) become
+  ``items.FetchFailure`` items. Requests dropped on purpose are not failures: robots.txt
+  refusals (Scrapy counts them as ``robotstxt/forbidden``) and off-site redirects
+  (``offsite/filtered``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
+
+import parsers
+from items import ArticleRecord, FetchFailure
+from profiles import SiteProfile, load_profile, profile_for_url
+from spiders.feeds import (
+    DocumentKind,
+    document_kind,
+    feed_item_links,
+    robots_sitemaps,
+    sitemap_locations,
+    unpacked,
+)
+from spiders.links import Frontier, LinkKind, feeds_in_page, links_in_page
+from spiders.urls import canonical_url
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
+
+# Scheduler priorities: machine-readable URL lists first (cheap, many articles each), then
+# article candidates, then listing pages (which mostly lead to articles already queued).
+PRIORITY_DOCUMENT = 20
+PRIORITY_ARTICLE = 10
+PRIORITY_LISTING = 0
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_TARGET_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def profiles_for_targets(targets: str | Iterable[str]) -> list[SiteProfile]:
+    """Profiles for targets given as text: a bundled profile name, a .toml path or a URL.
+
+    A string may hold several targets separated by commas or white space (a URL holding
+    a comma must spell it ``%2C``). Raises ``profiles.ProfileError`` for an unknown name.
+    """
+    if isinstance(targets, str):
+        targets = _TARGET_SEPARATORS.split(targets)
+    result = []
+    for target in targets:
+        target = target.strip()
+        if not target:
+            continue
+        scheme = urlsplit(target).scheme.lower()
+        result.append(
+            profile_for_url(target) if scheme in ("http", "https") else load_profile(target)
+        )
+    return result
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header value, lower-cased; None without one."""
+    match = _CHARSET.search(content_type or "")
+    return match.group(1).lower() if match else None
+
+
+def failure_reason(error: BaseException | None, *, timeout: float) -> str:
+    """One line saying why a fetch failed, e.g. "HTTP 404" or "Timeout after 30 s"."""
+    if isinstance(error, HttpError):
+        return f"HTTP {error.response.status}"
+    if isinstance(error, CannotResolveHostError):
+        return "DNS lookup failed"
+    if isinstance(error, DownloadTimeoutError):
+        return f"Timeout after {timeout:g} s"
+    if isinstance(error, DownloadConnectionRefusedError):
+        return "Connection refused"
+    name = type(error).__name__
+    message = str(error).strip().splitlines()
+    return f"{name}: {message[0]}" if message else name
+
+
+class NewsSpider(scrapy.Spider):
+    """Every article of one or more news sites: feeds and sitemaps first, then listing pages.
+
+    Configure it with ``profile=`` / ``profiles=`` (SiteProfile objects, from code) or with
+    ``target=`` (text, from ``scrapy crawl news -a target=chamberlainfiles`` or
+    ``-a target=https://example.com/``; several targets separated by commas).
+    """
+
+    name = "news"
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        profile: SiteProfile | None = None,
+        profiles: Sequence[SiteProfile] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        chosen = list(profiles)
+        if profile is not None:
+            chosen.append(profile)
+        if target:
+            chosen.extend(profiles_for_targets(target))
+        if not chosen:
+            raise ValueError("NewsSpider needs a target: -a target=PROFILE_OR_URL, or profile=")
+        self.profiles: tuple[SiteProfile, ...] = tuple(chosen)
+        self.frontier = Frontier(self.profiles)
+        self.allowed_domains = list(self.frontier.domains)
+        self._archived: set[str] = set()  # archive keys of the records yielded so far
+
+    # ---- start -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for profile in self.profiles:
+            for url in profile.start_urls:
+                link = self.frontier.admit(url)
+                if link is None:  # listed twice, or by two profiles
+                    continue
+                if link.reason in ("malformed", "scheme"):
+                    self.logger.error("Not an http(s) URL to start from: %r", url)
+                    continue
+                # A start URL is fetched whatever its shape (a sitemap, a feed, a denied
+                # path): the profile asked for it. Only its kind matters, for HTML pages.
+                kind = link.kind if link.kind in (LinkKind.ARTICLE, LinkKind.PAGE) else LinkKind.LISTING
+                yield self._request(link.url, kind, priority=PRIORITY_DOCUMENT, start=True)
+                if robots := self._robots_request(link.url):
+                    yield robots
+
+    def _robots_request(self, url: str) -> Request | None:
+        """For a bare homepage, its robots.txt, whose ``Sitemap:`` lines list the sitemaps.
+
+        Fetched by the spider as well as by RobotsTxtMiddleware (which keeps the body to
+        itself); it is one small file per site. Its absence is no failure.
+        """
+        parts = urlsplit(url)
+        if parts.path not in ("", "/") or parts.query:
+            return None
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        if robots_url in self.frontier.seen:
+            return None
+        self.frontier.seen.add(robots_url)
+        return Request(
+            robots_url,
+            callback=self.parse_robots,
+            errback=self.on_robots_error,
+            priority=PRIORITY_DOCUMENT + 1,
+            meta={"dont_obey_robotstxt": True},
+        )
+
+    def _request(self, url: str, kind: LinkKind, *, priority: int, start: bool = False) -> Request:
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            priority=priority,
+            meta={"link_kind": kind.value, "start": start},
+        )
+
+    def _follow(self, url: str) -> Request | None:
+        """A Request for a link found in a page, sitemap or feed; None if seen or skipped."""
+        link = self.frontier.admit(url)
+        if link is None:
+            return None
+        stats = self.crawler.stats
+        if link.kind is LinkKind.SKIP:
+            stats.inc_value(f"links/skip/{link.reason}")
+            return None
+        stats.inc_value(f"links/{link.kind.value}")
+        priority = PRIORITY_ARTICLE if link.kind is LinkKind.ARTICLE else PRIORITY_LISTING
+        return self._request(link.url, link.kind, priority=priority)
+
+    def _follow_document(self, url: str) -> Request | None:
+        """A Request for a sitemap or feed named by robots.txt, a sitemap index or a page."""
+        link = self.frontier.admit(url)
+        if link is None:
+            return None
+        if link.profile is None:
+            self.crawler.stats.inc_value(f"links/skip/{link.reason}")
+            return None
+        self.crawler.stats.inc_value("links/document")
+        return self._request(link.url, LinkKind.LISTING, priority=PRIORITY_DOCUMENT)
+
+    # ---- callbacks ---------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Requests for the sitemaps a robots.txt lists."""
+        for url in robots_sitemaps(response.body, response.url):
+            if request := self._follow_document(url):
+                yield request
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Request | ArticleRecord]:
+        """Any fetched document: a sitemap, a feed or an HTML page, told apart by content."""
+        self.frontier.mark_seen(response.url)  # the URL a redirect ended at
+        try:
+            body = unpacked(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except ValueError as error:
+            self.logger.warning("Unreadable gzip body at %s: %s", response.url, error)
+            self.crawler.stats.inc_value("spider/bad_gzip")
+            return
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        kind = document_kind(body, content_type)
+        self.crawler.stats.inc_value(f"spider/documents/{kind.value}")
+        if kind is DocumentKind.SITEMAP_INDEX:
+            for url in sitemap_locations(body, response.url):
+                if request := self._follow_document(url):
+                    yield request
+        elif kind is DocumentKind.SITEMAP:
+            yield from self._follow_all(sitemap_locations(body, response.url))
+        elif kind is DocumentKind.FEED:
+            yield from self._follow_all(feed_item_links(body, response.url))
+        elif kind is DocumentKind.HTML:
+            # An XHTML page served as XML, or a page behind a gzip file: read it as HTML.
+            if not isinstance(response, HtmlResponse) or body is not response.body:
+                response = response.replace(cls=HtmlResponse, body=body)
+            yield from self._parse_page(response, content_type)
+        else:
+            self.logger.debug("Not HTML (%s): %s", content_type or "no Content-Type", response.url)
+            self.crawler.stats.inc_value("spider/not_html")
+
+    def _follow_all(self, urls: Iterable[str]) -> Iterator[Request]:
+        for url in urls:
+            if request := self._follow(url):
+                yield request
+
+    def _parse_page(
+        self, response: TextResponse, content_type: str
+    ) -> Iterator[Request | ArticleRecord]:
+        if response.meta.get("link_kind") in (LinkKind.ARTICLE.value, LinkKind.PAGE.value):
+            record = self._parse_article(response, content_type)
+            if record is not None:
+                yield record
+        base_url = get_base_url(response)
+        if response.meta.get("start"):
+            for url in feeds_in_page(response.selector, base_url):
+                if request := self._follow_document(url):
+                    yield request
+        yield from self._follow_all(links_in_page(response.selector, base_url))
+
+    def _parse_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
+        profile = self.frontier.profile_for(response.url) or self.frontier.profile_for(
+            response.request.url if response.request else response.url
+        )
+        record = parsers.parse_article(
+            response.body,
+            response.url,
+            profile=profile,
+            fetched_at=datetime.now(UTC),
+            http_charset=charset_of(content_type),
+        )
+        stats = self.crawler.stats
+        if record is None:
+            stats.inc_value("parser/not_article")
+            return None
+        if record.canonical_url:
+            self.frontier.mark_seen(record.canonical_url)
+        try:
+            key = canonical_url(record.archive_key)
+        except ValueError:
+            key = record.archive_key
+        if key in self._archived:
+            # Two URLs naming one canonical page (an AMP copy, a print view): keep the first.
+            stats.inc_value("spider/duplicate_article")
+            return None
+        self._archived.add(key)
+        stats.inc_value("spider/articles")
+        return record
+
+    # ---- errbacks ----------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        """A FetchFailure for a failed fetch; nothing for a request dropped on purpose."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+            # Forbidden by robots.txt, filtered as off-site: policy, not failure. The
+            # middleware that dropped it has counted it (robotstxt/forbidden, offsite/...).
+            self.crawler.stats.inc_value("spider/ignored")
+            return
+        timeout = request.meta.get("download_timeout") or self.settings.getfloat("DOWNLOAD_TIMEOUT")
+        status = error.response.status if isinstance(error, HttpError) else None
+        reason = failure_reason(error, timeout=timeout)
+        self.logger.info("Fetch failed: %s (%s)", request.url, reason)
+        self.crawler.stats.inc_value("spider/fetch_failures")
+        yield FetchFailure(
+            url=request.url, reason=reason, failed_at=datetime.now(UTC), status=status
+        )
+
+    def on_robots_error(self, failure: Failure) -> None:
+        """A missing or unreachable robots.txt only means no sitemaps from it."""
+        self.crawler.stats.inc_value("spider/robots_unavailable")

@@ -1,0 +1,146 @@
+"""Run a crawl of one or more sites in this process: settings from options, stats back.
+
+One crawl runs one NewsSpider per target site, side by side in one CrawlerProcess: each
+site gets its own settings (its profile's crawl delay), bounds (``--max-pages`` counts per
+site), stats and finish reason. The Twisted reactor under Scrapy starts once per process
+and cannot be restarted, so ``run_crawl`` can be called once per process (the CLI calls it
+once; tests call it in a subprocess).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from spiders.news import NewsSpider
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
+
+    from profiles import SiteProfile
+
+_ran_in_this_process = False
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """What a user may change about a crawl; None keeps the project setting."""
+
+    db_url: str | None = None  # ARCHIVE_DB_URL, an SQLAlchemy URL
+    max_pages: int | None = None  # CLOSESPIDER_PAGECOUNT: responses of any kind; 0 = no limit
+    max_depth: int | None = None  # DEPTH_LIMIT: hops from a start URL (robots.txt, sitemaps count)
+    delay: float | None = None  # seconds between requests to a site; 0 = no delays at all
+    concurrency: int | None = None  # concurrent requests per site
+    user_agent: str | None = None
+    log_level: str | None = None  # DEBUG, INFO, WARNING, ERROR
+    run_arguments: Mapping[str, Any] = field(default_factory=dict)  # ARCHIVE_RUN_ARGUMENTS
+    settings: Mapping[str, Any] = field(default_factory=dict)  # any Scrapy setting, applied last
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    """How one site's crawl ended: its crawl stats, finish reason and duration."""
+
+    site: str  # the profile name
+    stats: dict[str, Any]  # e.g. "item_scraped_count", "parser/not_article", "links/article"
+    finish_reason: str  # "finished"; "closespider_pagecount" when --max-pages cut it short
+    elapsed_seconds: float  # from the spider opening to its closing
+
+
+def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
+    """The project settings (the ``settings`` module) with the options applied on top.
+
+    Delays: ``options.delay`` when given (0 also turns AutoThrottle off; robots.txt is
+    still obeyed); otherwise the project's DOWNLOAD_DELAY, raised to the profile's
+    ``crawl_delay`` when that is longer (a site's own request wins over our default).
+    """
+    settings = Settings()
+    settings.setmodule("settings", priority="project")
+    overrides: dict[str, Any] = {}
+    if options.db_url is not None:
+        overrides["ARCHIVE_DB_URL"] = options.db_url
+    if options.max_pages is not None:
+        overrides["CLOSESPIDER_PAGECOUNT"] = options.max_pages
+    if options.max_depth is not None:
+        overrides["DEPTH_LIMIT"] = options.max_depth
+    if options.delay is not None:
+        overrides["DOWNLOAD_DELAY"] = options.delay
+        if options.delay == 0:
+            overrides["AUTOTHROTTLE_ENABLED"] = False
+        else:
+            overrides["AUTOTHROTTLE_START_DELAY"] = max(
+                options.delay, settings.getfloat("AUTOTHROTTLE_START_DELAY")
+            )
+    elif profile.crawl_delay is not None and profile.crawl_delay > settings.getfloat(
+        "DOWNLOAD_DELAY"
+    ):
+        # AutoThrottle never goes below DOWNLOAD_DELAY, so this holds with it on.
+        overrides["DOWNLOAD_DELAY"] = profile.crawl_delay
+    if options.concurrency is not None:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
+        overrides["CONCURRENT_REQUESTS"] = options.concurrency
+    if options.user_agent is not None:
+        overrides["USER_AGENT"] = options.user_agent
+    if options.log_level is not None:
+        overrides["LOG_LEVEL"] = options.log_level.upper()
+    overrides["ARCHIVE_RUN_ARGUMENTS"] = dict(options.run_arguments)
+    overrides.update(options.settings)
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[CrawlResult]:
+    """Crawl each target's site with its own NewsSpider until done or a bound is hit; blocks.
+
+    Returns one result per target, in order. Runs the Twisted reactor in this process, so
+    it can run only once per process (a second call raises RuntimeError). Items go to the
+    settings' ITEM_PIPELINES (and FEEDS, if set). Re-raises an exception that kept a
+    spider from starting.
+    """
+    global _ran_in_this_process
+    if _ran_in_this_process:
+        raise RuntimeError(
+            "run_crawl runs once per process (the Twisted reactor cannot restart);"
+            " run further crawls in a subprocess"
+        )
+    if not targets:
+        raise ValueError("run_crawl needs at least one target site")
+    _ran_in_this_process = True
+    all_settings = [crawl_settings(profile, options) for profile in targets]
+    process = CrawlerProcess(all_settings[0])
+    errors: list[Failure] = []
+    crawlers = []
+    for index, (profile, settings) in enumerate(zip(targets, all_settings, strict=True)):
+        # Built here rather than by the process so each site keeps its own settings; the
+        # first crawler installs the reactor the settings ask for.
+        crawler = Crawler(NewsSpider, settings, init_reactor=index == 0)
+        process.crawl(crawler, profile=profile).addErrback(errors.append)
+        crawlers.append(crawler)
+    started = time.monotonic()
+    process.start()
+    wall_clock = time.monotonic() - started
+    if errors:  # a spider could not start (bad settings, a profile that failed to build)
+        errors[0].raiseException()
+    return [
+        _result_of(profile.name, crawler, wall_clock)
+        for profile, crawler in zip(targets, crawlers, strict=True)
+    ]
+
+
+def _result_of(site: str, crawler: Crawler, wall_clock: float) -> CrawlResult:
+    try:
+        stats = dict(crawler.stats.get_stats())
+    except RuntimeError:  # stats exist once the crawl has started
+        stats = {}
+    elapsed = stats.get("elapsed_time_seconds")
+    return CrawlResult(
+        site=site,
+        stats=stats,
+        finish_reason=str(stats.get("finish_reason") or "did not start"),
+        elapsed_seconds=float(elapsed) if isinstance(elapsed, int | float) else wall_clock,
+    )
