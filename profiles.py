@@ -54,8 +54,16 @@ class SiteProfile:
 def profile_from_mapping(data: Mapping[str, object], *, source: str) -> SiteProfile:
     """Build a profile from parsed TOML, checking every key so typos fail loudly."""
     known = {
-        "name", "start_urls", "domains", "article_patterns", "deny_patterns", "selectors",
-        "language", "country", "timezone", "crawl_delay",
+        "name",
+        "start_urls",
+        "domains",
+        "article_patterns",
+        "deny_patterns",
+        "selectors",
+        "language",
+        "country",
+        "timezone",
+        "crawl_delay",
     }
     unknown = sorted(set(data) - known)
     if unknown:

@@ -19,7 +19,10 @@ class ShortDropLogFormatter(LogFormatter):
     """Scrapy logs a dropped item whole (a 10 KB body per line); one URL and reason is enough."""
 
     def dropped(
-        self, item: Any, exception: BaseException, response: Response | Failure | None,
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
         spider: Spider | None = None,
     ) -> dict[str, Any]:
         described = item.url if isinstance(item, ArticleRecord) else type(item).__name__
