@@ -119,7 +119,29 @@ def run_and_report(
     crawl_options = CrawlOptions(db_url=db_url, run_arguments=arguments, **options)
     results = run_crawl(profiles, crawl_options)
     print_summary(results)
+    unreachable = [r.site for r in results if not r.stats.get("response_received_count")]
+    if unreachable:
+        raise UserError(
+            f"could not reach {', '.join(unreachable)}: no page answered ({latest_failure(db_url)})"
+        )
     return EXIT_OK if all(r.finish_reason == "finished" for r in results) else EXIT_CRAWL_INCOMPLETE
+
+
+def latest_failure(db_url: str) -> str:
+    """The last recorded fetch failure, as "URL: reason", to say why a site was unreachable."""
+    from sqlalchemy.orm import Session
+
+    from archive_db.engine import make_engine
+    from archive_db.queries import fetch_failures
+
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            failures = fetch_failures(session)
+            last = max(failures, key=lambda failure: failure.failed_at, default=None)
+            return "no failure recorded" if last is None else f"{last.url}: {last.reason}"
+    finally:
+        engine.dispose()
 
 
 SUMMARY_COLUMNS = (

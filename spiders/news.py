@@ -152,7 +152,11 @@ class NewsSpider(scrapy.Spider):
                     continue
                 # A start URL is fetched whatever its shape (a sitemap, a feed, a denied
                 # path): the profile asked for it. Only its kind matters, for HTML pages.
-                kind = link.kind if link.kind in (LinkKind.ARTICLE, LinkKind.PAGE) else LinkKind.LISTING
+                kind = (
+                    link.kind
+                    if link.kind in (LinkKind.ARTICLE, LinkKind.PAGE)
+                    else LinkKind.LISTING
+                )
                 yield self._request(link.url, kind, priority=PRIORITY_DOCUMENT, start=True)
                 if robots := self._robots_request(link.url):
                     yield robots

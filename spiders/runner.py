@@ -9,12 +9,21 @@ once; tests call it in a subprocess).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.settings import Settings
 
 from spiders.news import NewsSpider
@@ -94,6 +103,36 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
     return settings
 
 
+# What a site that is down or slow raises: expected, recorded as a fetch failure, and worth
+# one log line, never a traceback (RobotsTxtMiddleware logs its error with exc_info).
+EXPECTED_NETWORK_ERRORS = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    DownloadTimeoutError,
+    DownloadCancelledError,
+    DownloadFailedError,
+    ResponseDataLossError,
+)
+
+
+# Scrapy's loggers that attach a traceback to a network error (a filter on a logger sees only
+# the records logged on that very logger, so each is named).
+TRACEBACK_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+    "scrapy.core.scraper",
+    "scrapy.core.engine",
+)
+
+
+def network_error_without_traceback(record: logging.LogRecord) -> bool:
+    """A log filter: keep the record, but drop the traceback of an expected network error."""
+    if record.exc_info and isinstance(record.exc_info[1], EXPECTED_NETWORK_ERRORS):
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[CrawlResult]:
     """Crawl each target's site with its own NewsSpider until done or a bound is hit; blocks.
 
@@ -113,6 +152,9 @@ def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[Cra
     _ran_in_this_process = True
     all_settings = [crawl_settings(profile, options) for profile in targets]
     process = CrawlerProcess(all_settings[0])
+    if all_settings[0].get("LOG_LEVEL") != "DEBUG":
+        for name in TRACEBACK_LOGGERS:
+            logging.getLogger(name).addFilter(network_error_without_traceback)
     errors: list[Failure] = []
     crawlers = []
     for index, (profile, settings) in enumerate(zip(targets, all_settings, strict=True)):

@@ -144,3 +144,15 @@ def test_reference_article_is_archived_with_its_lists_and_related_links(crawled)
         db, f"select comments from article_link where article_id = {article_id} order by position"
     )
     assert [c for (c,) in comments] == [0, 0, 3, 0, 0]
+
+
+def test_unreachable_site_is_one_line_exit_3_and_recorded(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite"
+    url = f"http://127.0.0.1:{free_port()}/"  # bound a moment ago, now closed: refused
+    result = run_cli("crawl", url, "--db", str(db))
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    assert f"Error: could not reach 127.0.0.1: no page answered ({url}: Connection refused)" in (
+        result.stderr.splitlines()
+    )
+    assert query(db, "select url, reason from fetch_failure") == [(url, "Connection refused")]
