@@ -1,1 +1,158 @@
 """Parsers: pure functions of (HTML, URL) that return an ArticleRecord or None."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from items import ArticleRecord
+from parsers.content import Content, extract_content
+from parsers.dates import extract_modified, extract_published
+from parsers.decoding import NotHTMLError, decode_html
+from parsers.metadata import (
+    extract_authors,
+    extract_canonical_url,
+    extract_language,
+    extract_section,
+    extract_summary,
+    extract_tags,
+    extract_title,
+    find_headline,
+)
+from parsers.page import Found, Page, is_inside, parse_tree
+from parsers.related import extract_related
+from parsers.text import text_of
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+    from profiles import SiteProfile
+
+__all__ = ["NotHTMLError", "parse_article"]
+
+# Paths of pages that are about the site, not news: never articles without article markup.
+_SITE_PAGE = re.compile(
+    r"^/(?:[a-z]{2}/)?(?:about|about-us|contact|contact-us|impressum|imprint|kontakt|privacy|"
+    r"privacy-policy|datenschutz|terms|cookies?|cookie-policy|advertise|jobs|careers|sitemap|"
+    r"search|tag|tags|category|categories|author|authors|topics?|section|page)(?:/|\.html?$|$)",
+    re.I,
+)
+_MIN_BODY = 80  # characters: less than this is a gallery, a video page or an empty shell
+
+
+def parse_article(html: bytes | str, url: str, *, profile: SiteProfile | None = None,
+                  fetched_at: datetime | None = None,
+                  http_charset: str | None = None) -> ArticleRecord | None:
+    """The article on the page, or None when the page is not one article.
+
+    None for home pages, section/tag/author/search listings, about and contact pages,
+    galleries without text and anything that is not HTML. ``fetched_at`` (aware) is
+    "now" for relative dates such as "2 hours ago"; without it they stay unresolved.
+    Never raises on messy HTML.
+    """
+    try:
+        text = decode_html(html, http_charset=http_charset)
+    except NotHTMLError:
+        return None
+    tree = parse_tree(text)
+    if tree is None:
+        return None
+    page = Page(tree, url, profile=profile, fetched_at=fetched_at)
+    declared = profile.is_article_url(url) if profile else None
+    if declared is False:
+        return None
+    content = extract_content(page)
+    if content.container is None or len(content.body) < _MIN_BODY:
+        return None
+    scope = _article_scope(page, content.container)
+    title = extract_title(page, scope=scope)
+    if title is not None:
+        content.drop_title(title.value)
+    published = extract_published(page, scope=scope)
+    if declared is None and not _is_article(page, content, published):
+        return None
+    canonical = extract_canonical_url(page)
+    summary = extract_summary(page, scope=scope)
+    modified = extract_modified(page, scope=scope)
+    authors = extract_authors(page, scope=scope, printed_byline=content.byline)
+    section = extract_section(page)
+    tags = extract_tags(page, scope=scope)
+    language = extract_language(page)
+    related = extract_related(page, inline=content.inline_related)
+    how: dict[str, _Provenance | None] = {
+        "canonical_url": canonical, "title": title, "summary": summary, "published": published,
+        "modified": modified, "authors": authors, "section": section, "tags": tags,
+        "language": language, "related": related,
+    }
+    for name, present in (("body", True), ("lists", content.lists), ("images", content.images)):
+        if present:
+            how[name] = Found(None, content.how)
+    return ArticleRecord(
+        url=url,
+        canonical_url=canonical.value if canonical else None,
+        site=page.host,
+        title=title.value if title else None,
+        summary=summary.value if summary else None,
+        published=published.value if published else None,
+        modified=modified.value if modified else None,
+        authors=authors.value if authors else (),
+        section=section.value if section else None,
+        tags=tags.value if tags else (),
+        language=language.value if language else None,
+        body=content.body,
+        lists=content.lists,
+        related=related.value if related else (),
+        images=tuple(content.images),
+        provenance={name: hit.how for name, hit in sorted(how.items()) if hit is not None},
+        fetched_at=fetched_at,
+    )
+
+
+class _Provenance(Protocol):
+    @property
+    def how(self) -> str: ...
+
+
+def _article_scope(page: Page, container: HtmlElement) -> HtmlElement:
+    """The element around the text that also holds its headline and byline."""
+    node: HtmlElement | None = container
+    while node is not None:
+        if node.tag == "article":
+            return node
+        node = node.getparent()
+    headline = find_headline(page, container)
+    node = container
+    for _ in range(5):
+        if headline is not None and is_inside(headline, node):
+            return node
+        parent = node.getparent()
+        if parent is None or parent.tag in {"body", "html"}:
+            break
+        node = parent
+    return container
+
+
+def _is_article(page: Page, content: Content, published: _Provenance | None) -> bool:
+    """Article markup, or a dated page whose text is not a list of teasers."""
+    path = urlsplit(page.url).path or "/"
+    teasers = _teaser_count(content.container) if content.container is not None else 0
+    if teasers >= 4 and len(content.body) < 500 * teasers:
+        return False  # headline links with a short excerpt each: a listing
+    if page.has_article_markup:
+        return True
+    if max((len(block.text) for block in content.blocks), default=0) < 100:
+        return False  # no sentence of running text: link lists, index pages, forms
+    if path == "/" or _SITE_PAGE.match(path):
+        return False
+    return published is not None or len(content.body) >= 500
+
+
+def _teaser_count(container: HtmlElement) -> int:
+    """Headings that are links: a listing's text is made of them, an article's not."""
+    count = 0
+    for heading in container.xpath(".//h2[.//a] | .//h3[.//a] | .//h4[.//a]"):
+        linked = sum(len(text_of(a)) for a in heading.iter("a"))
+        count += linked >= 0.8 * len(text_of(heading)) > 0
+    return count

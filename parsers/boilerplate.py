@@ -1,0 +1,167 @@
+"""Page chrome: the class, id, tag and role signals of navigation, share bars, ads and comments."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+Chrome = Literal["strong", "weak"]
+
+# Words (parts of class/id names split on "-", "_" and camelCase) that mark an element as
+# never part of the article text.
+STRONG_WORDS = frozenset({
+    "related", "similar", "recommended", "recommendations", "recommend", "comment", "comments",
+    "disqus", "share", "sharing", "sharer", "sharedaddy", "addtoany", "social", "sociable",
+    "newsletter", "subscribe", "subscription", "signup", "mc4wp", "mailchimp", "cookie", "cookies",
+    "gdpr", "consent", "advert", "advertisement", "advertising", "ad", "ads", "adsbygoogle", "dfp",
+    "sponsor", "sponsored", "promo", "outbrain", "taboola", "zergnet", "popup", "modal",
+    "breadcrumb", "breadcrumbs", "pagination", "pager", "nav", "navbar", "navigation", "menu",
+    "yarpp", "relatedposts", "trending", "popular", "mostread", "tweets", "twitter", "facebook",
+    "whatsapp", "pinterest", "linkedin", "skiplink", "masthead", "paywall", "donate",
+})
+# Words that usually mark chrome but also appear on wrappers of the article itself
+# (Elementor's "elementor-widget-theme-post-content", "has-sidebar" layouts): chrome only
+# when the element holds a minor part of the article text.
+WEAK_WORDS = frozenset({
+    "sidebar", "widget", "widgets", "meta", "byline", "author", "authors", "bio", "tags", "tag",
+    "tagcloud", "keywords", "header", "footer", "credit", "credits", "print", "email",
+    "toolbar", "tools", "rating", "dateline", "timestamp", "date", "aside", "teaser", "teasers",
+    "promos", "banner", "login", "search", "topics", "categories", "category", "copyright",
+})
+# Whole class tokens (not parts) that hide or move text.
+HIDDEN_TOKENS = frozenset({
+    "hidden", "hide", "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden",
+    "element-invisible", "offscreen", "read-more", "more-stories", "more-link", "jp-relatedposts",
+    "wp-caption-text", "twitter-tweet", "instagram-media", "fb-post",
+})
+STRONG_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "math", "nav", "button", "select",
+    "textarea", "input", "iframe", "object", "embed", "canvas", "audio", "video", "figcaption",
+    "label", "menu", "dialog",
+})
+WEAK_TAGS = frozenset({"aside", "header", "footer", "form"})
+STRONG_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary",
+                          "dialog", "alert", "menu", "menubar"})
+_SPLIT = re.compile(r"[-_\s:.]+|(?<=[a-z])(?=[A-Z])")
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def class_tokens(element: HtmlElement) -> list[str]:
+    """The element's class names and id, as written."""
+    return f"{element.get('class', '')} {element.get('id', '')}".split()
+
+
+def class_words(element: HtmlElement) -> frozenset[str]:
+    """Lower-case words of the element's class and id names ("relatedPosts" -> related, posts)."""
+    return _words(element.get("class"), element.get("id"))
+
+
+@lru_cache(maxsize=8192)
+def _words(class_names: str | None, element_id: str | None) -> frozenset[str]:
+    words: set[str] = set()
+    for token in f"{class_names or ''} {element_id or ''}".split():
+        if not _TAXONOMY.match(token):
+            words.update(part.lower() for part in _SPLIT.split(token) if part)
+    return frozenset(words)
+
+
+# WordPress and other CMSs put the post's taxonomy on its element ("category-comment",
+# "tag-social-media"): names chosen by editors, not layout.
+_TAXONOMY = re.compile(r"^(?:category|tag|format|status|type|term|topic)-", re.I)
+
+
+def chrome_kind(element: HtmlElement) -> Chrome | None:
+    """How sure the element's own markup says it is page chrome, or None if it does not."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag in STRONG_TAGS:
+        return "strong"
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return "strong"
+    style = element.get("style")
+    if style and _DISPLAY_NONE.search(style):
+        return "strong"
+    if element.get("role") in STRONG_ROLES:
+        return "strong"
+    tokens = class_tokens(element)
+    if tokens:
+        if any(token.lower() in HIDDEN_TOKENS for token in tokens):
+            return "strong"
+        words = class_words(element)
+        if words & STRONG_WORDS:
+            return "strong"
+        if words & WEAK_WORDS:
+            return "weak"
+    if tag in WEAK_TAGS:
+        return "weak"
+    return None
+
+
+# Ancestors that put an element outside the article: a date, author or title found inside
+# one of these belongs to another story, a comment or the page chrome.
+_ELSEWHERE_WORDS = frozenset({
+    "related", "similar", "recommended", "recommend", "comment", "comments", "disqus",
+    "sidebar", "widget", "widgets", "promo", "outbrain", "taboola", "trending", "popular",
+    "mostread", "teaser", "teasers", "newsletter", "advert", "ads", "ad", "nav",
+    "menu", "navigation", "cookie", "yarpp", "relatedposts", "tweets", "twitter",
+})
+
+
+def is_elsewhere(element: HtmlElement) -> bool:
+    """True inside related stories, comments, sidebars, navigation or the page footer."""
+    node: HtmlElement | None = element
+    inside_article = False
+    chain: list[HtmlElement] = []
+    while node is not None and node.tag not in {"body", "html"}:
+        chain.append(node)
+        if node.tag == "article" or "article" in class_words(node):
+            inside_article = True
+        node = node.getparent()
+    for node in chain:
+        tag = node.tag
+        if tag in {"nav", "aside"} or (tag == "footer" and not inside_article):
+            return True
+        if node.get("role") in {"navigation", "complementary", "contentinfo"}:
+            return True
+        if class_tokens(node):
+            words = class_words(node)
+            # An entry footer inside <article> often holds the date; the page footer never does.
+            if words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article):
+                return True
+    return False
+
+
+# Headings of related-article blocks ("Similar Articles", "More on this story", ...).
+_RELATED_HEADING = re.compile(
+    r"^(?:similar(?: articles| stories| posts| news)?|related(?: articles?| stories| posts| "
+    r"content| links| news| reading| coverage| topics)?|more on (?:this|the) (?:story|topic)|"
+    r"more (?:from|on|in|about) .{1,40}|more (?:stories|articles|news|like this)|"
+    r"read more|read next|also read|see also|recommended(?: for you| stories| articles)?|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|don.t miss|"
+    r"weitere artikel|mehr zum thema|das könnte sie auch interessieren|lesen sie auch|"
+    r"à lire aussi|sur le même sujet|te puede interesar|leggi anche|ook interessant)\W*$",
+    re.I,
+)
+# Headings of other chrome sections that end the article text.
+_CHROME_HEADING = re.compile(
+    r"^(?:about (?:the )?authors?|share(?: this(?: article| story| post)?)?|comments?|"
+    r"\d+ comments?|leave a (?:reply|comment)|join the (?:discussion|conversation)|tags|topics|"
+    r"most (?:read|popular|viewed|shared)|trending(?: now)?|popular|latest(?: news| stories)?|"
+    r"newsletter|sign up.{0,40}|subscribe.{0,40}|follow us.{0,30}|our latest tweets|"
+    r"advertisement|kommentare|schlagworte|themen|commentaires)\W*$",
+    re.I,
+)
+
+
+def is_related_heading(text: str) -> bool:
+    """The heading of a block of links to other articles."""
+    return len(text) <= 60 and bool(_RELATED_HEADING.match(text.strip()))
+
+
+def is_chrome_heading(text: str) -> bool:
+    """The heading of a section that is not article text (related, comments, author box...)."""
+    text = text.strip()
+    return len(text) <= 60 and bool(_RELATED_HEADING.match(text) or _CHROME_HEADING.match(text))

@@ -1,0 +1,129 @@
+"""Title, authors, JSON-LD variants, canonical URL, section, tags, language, summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from parsers.page import load_json_ld
+from tests.parsers.pages import URL, build_page, parse
+
+
+def ld(json_text: str) -> str:
+    return f'<script type="application/ld+json">{json_text}</script>'
+
+
+def test_json_ld_graph_is_searched() -> None:
+    head = ld('{"@context": "https://schema.org", "@graph": ['
+              '{"@type": "WebSite", "name": "Example News"},'
+              '{"@type": "NewsArticle", "headline": "Budget approved after long debate",'
+              ' "datePublished": "2014-11-04T09:00:00Z", "author": {"@id": "#ann"},'
+              ' "articleSection": "Politics", "keywords": ["budget", "council"]},'
+              '{"@type": "Person", "@id": "#ann", "name": "Ann Smith"}]}')
+    record = parse(build_page(head=head, title="Budget approved after long debate"))
+    assert record.published == datetime(2014, 11, 4, 9, 0, tzinfo=UTC)
+    assert record.authors == ("Ann Smith",)
+    assert record.section == "Politics"
+    assert record.tags == ("budget", "council")
+    assert record.provenance["authors"] == "json-ld"
+
+
+def test_json_ld_top_level_list_and_author_list() -> None:
+    head = ld('[{"@type": "BreadcrumbList", "itemListElement": []},'
+              ' {"@type": ["NewsArticle"], "datePublished": "2014-11-04",'
+              '  "author": [{"@type": "Person", "name": "Ann Smith"}, "Bob Jones",'
+              '             {"@type": "Organization", "name": "Example News"}]}]')
+    record = parse(build_page(head=head))
+    assert str(record.published) == "2014-11-04"
+    assert record.authors == ("Ann Smith", "Bob Jones")
+
+
+def test_broken_json_ld_is_repaired_or_skipped() -> None:
+    assert load_json_ld('<!--\n{"@type": "NewsArticle", "headline": "A",}\n-->') == {
+        "@type": "NewsArticle", "headline": "A"}
+    assert load_json_ld('{"@type": "NewsArticle", "headline": "line\nbreak"}') == {
+        "@type": "NewsArticle", "headline": "line\nbreak"}
+    assert load_json_ld("{not json at all") is None
+    head = ld('{"@type": "NewsArticle", "datePublished": ') + ld(
+        '{"@type": "NewsArticle", "datePublished": "2014-11-03"}')
+    assert str(parse(build_page(head=head)).published) == "2014-11-03"
+
+
+def test_multi_author_byline() -> None:
+    header = '<p class="byline">By Ann Smith, Bob Jones and Carol White</p>'
+    record = parse(build_page(header=header))
+    assert record.authors == ("Ann Smith", "Bob Jones", "Carol White")
+    assert record.provenance["authors"] == "byline"
+
+
+def test_byline_drops_job_titles_dates_and_duplicates() -> None:
+    header = ('<div class="author-info"><span class="author">By Ann Smith and Bob Jones'
+              ' | Political Editor</span> <span class="author">Ann Smith</span></div>')
+    record = parse(build_page(header=header))
+    assert record.authors == ("Ann Smith", "Bob Jones")
+
+
+def test_meta_author_urls_and_site_name_are_not_authors() -> None:
+    head = ('<meta property="article:author" content="https://www.facebook.com/examplenews">'
+            '<meta name="author" content="Example News">')
+    record = parse(build_page(head=head))
+    assert record.authors == ()
+
+
+def test_rel_author_link() -> None:
+    header = '<span class="by">Words: <a rel="author" href="/author/ann/">Ann Smith</a></span>'
+    assert parse(build_page(header=header)).authors == ("Ann Smith",)
+
+
+def test_title_prefers_h1_over_og_title_with_site_suffix() -> None:
+    head = '<meta property="og:title" content="Council budget approved - Example News">'
+    record = parse(build_page(head=head))
+    assert record.title == "Council budget approved"
+    assert record.provenance["title"] == "h1"
+
+
+def test_title_from_title_tag_without_site_name() -> None:
+    html = build_page().replace("<h1>Council budget approved</h1>", "")
+    record = parse(html)
+    assert record.title == "Council budget approved"
+    assert record.provenance["title"] == "title"
+
+
+def test_title_keeps_separator_inside_headline() -> None:
+    head = '<meta property="og:title" content="Budget - what it means for you | Example News">'
+    html = build_page(head=head).replace("<h1>Council budget approved</h1>", "")
+    assert parse(html).title == "Budget - what it means for you"
+
+
+def test_canonical_url_is_made_absolute_and_og_url_is_the_fallback() -> None:
+    canonical = parse(build_page(head='<link rel="canonical" href="/news/budget/">'))
+    assert canonical.canonical_url == "https://news.example.com/news/budget/"
+    og = parse(build_page(head='<meta property="og:url" content="https://news.example.com/b/">'))
+    assert og.canonical_url == "https://news.example.com/b/"
+    assert parse(build_page()).canonical_url is None
+
+
+def test_site_language_section_tags_summary() -> None:
+    head = ('<meta property="article:section" content="Politics">'
+            '<meta property="article:tag" content="Budget">'
+            '<meta property="article:tag" content="Council">'
+            '<meta name="description" content="The council approved its budget.">')
+    record = parse(build_page(head=head, lang="en-GB"),
+                   url="https://News.Example.com/2014/11/04/budget/")
+    assert record.site == "news.example.com"
+    assert record.language == "en"
+    assert record.section == "Politics"
+    assert record.tags == ("Budget", "Council")
+    assert record.summary == "The council approved its budget."
+
+
+def test_standfirst_wins_over_meta_description() -> None:
+    head = '<meta name="description" content="Short description.">'
+    header = ('<p class="standfirst">Councillors backed a plan that freezes the council tax '
+              "share and spends more on roads.</p>")
+    record = parse(build_page(head=head, header=header))
+    assert record.summary is not None and record.summary.startswith("Councillors backed a plan")
+    assert "Councillors backed" not in record.body
+
+
+def test_missing_summary_is_none() -> None:
+    assert parse(build_page(), url=URL).summary is None
