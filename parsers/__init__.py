@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from items import ArticleRecord
+from parsers.authors import extract_authors
 from parsers.content import Content, extract_content
 from parsers.dates import extract_modified, extract_published
 from parsers.decoding import NotHTMLError, decode_html
 from parsers.metadata import (
-    extract_authors,
     extract_canonical_url,
     extract_language,
     extract_section,
@@ -42,9 +42,14 @@ _SITE_PAGE = re.compile(
 _MIN_BODY = 80  # characters: less than this is a gallery, a video page or an empty shell
 
 
-def parse_article(html: bytes | str, url: str, *, profile: SiteProfile | None = None,
-                  fetched_at: datetime | None = None,
-                  http_charset: str | None = None) -> ArticleRecord | None:
+def parse_article(
+    html: bytes | str,
+    url: str,
+    *,
+    profile: SiteProfile | None = None,
+    fetched_at: datetime | None = None,
+    http_charset: str | None = None,
+) -> ArticleRecord | None:
     """The article on the page, or None when the page is not one article.
 
     None for home pages, section/tag/author/search listings, about and contact pages,
@@ -82,9 +87,16 @@ def parse_article(html: bytes | str, url: str, *, profile: SiteProfile | None = 
     language = extract_language(page)
     related = extract_related(page, inline=content.inline_related)
     how: dict[str, _Provenance | None] = {
-        "canonical_url": canonical, "title": title, "summary": summary, "published": published,
-        "modified": modified, "authors": authors, "section": section, "tags": tags,
-        "language": language, "related": related,
+        "canonical_url": canonical,
+        "title": title,
+        "summary": summary,
+        "published": published,
+        "modified": modified,
+        "authors": authors,
+        "section": section,
+        "tags": tags,
+        "language": language,
+        "related": related,
     }
     for name, present in (("body", True), ("lists", content.lists), ("images", content.images)):
         if present:

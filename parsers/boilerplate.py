@@ -13,39 +13,175 @@ Chrome = Literal["strong", "weak"]
 
 # Words (parts of class/id names split on "-", "_" and camelCase) that mark an element as
 # never part of the article text.
-STRONG_WORDS = frozenset({
-    "related", "similar", "recommended", "recommendations", "recommend", "comment", "comments",
-    "disqus", "share", "sharing", "sharer", "sharedaddy", "addtoany", "social", "sociable",
-    "newsletter", "subscribe", "subscription", "signup", "mc4wp", "mailchimp", "cookie", "cookies",
-    "gdpr", "consent", "advert", "advertisement", "advertising", "ad", "ads", "adsbygoogle", "dfp",
-    "sponsor", "sponsored", "promo", "outbrain", "taboola", "zergnet", "popup", "modal",
-    "breadcrumb", "breadcrumbs", "pagination", "pager", "nav", "navbar", "navigation", "menu",
-    "yarpp", "relatedposts", "trending", "popular", "mostread", "tweets", "twitter", "facebook",
-    "whatsapp", "pinterest", "linkedin", "skiplink", "masthead", "paywall", "donate",
-})
+STRONG_WORDS = frozenset(
+    {
+        "related",
+        "similar",
+        "recommended",
+        "recommendations",
+        "recommend",
+        "comment",
+        "comments",
+        "disqus",
+        "share",
+        "sharing",
+        "sharer",
+        "sharedaddy",
+        "addtoany",
+        "social",
+        "sociable",
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "mc4wp",
+        "mailchimp",
+        "cookie",
+        "cookies",
+        "gdpr",
+        "consent",
+        "advert",
+        "advertisement",
+        "advertising",
+        "ad",
+        "ads",
+        "adsbygoogle",
+        "dfp",
+        "sponsor",
+        "sponsored",
+        "promo",
+        "outbrain",
+        "taboola",
+        "zergnet",
+        "popup",
+        "modal",
+        "breadcrumb",
+        "breadcrumbs",
+        "pagination",
+        "pager",
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "yarpp",
+        "relatedposts",
+        "trending",
+        "popular",
+        "mostread",
+        "tweets",
+        "twitter",
+        "facebook",
+        "whatsapp",
+        "pinterest",
+        "linkedin",
+        "skiplink",
+        "masthead",
+        "paywall",
+        "donate",
+    }
+)
 # Words that usually mark chrome but also appear on wrappers of the article itself
 # (Elementor's "elementor-widget-theme-post-content", "has-sidebar" layouts): chrome only
 # when the element holds a minor part of the article text.
-WEAK_WORDS = frozenset({
-    "sidebar", "widget", "widgets", "meta", "byline", "author", "authors", "bio", "tags", "tag",
-    "tagcloud", "keywords", "header", "footer", "credit", "credits", "print", "email",
-    "toolbar", "tools", "rating", "dateline", "timestamp", "date", "aside", "teaser", "teasers",
-    "promos", "banner", "login", "search", "topics", "categories", "category", "copyright",
-})
+WEAK_WORDS = frozenset(
+    {
+        "sidebar",
+        "widget",
+        "widgets",
+        "meta",
+        "byline",
+        "author",
+        "authors",
+        "bio",
+        "tags",
+        "tag",
+        "tagcloud",
+        "keywords",
+        "header",
+        "footer",
+        "credit",
+        "credits",
+        "print",
+        "email",
+        "toolbar",
+        "tools",
+        "rating",
+        "dateline",
+        "timestamp",
+        "date",
+        "aside",
+        "teaser",
+        "teasers",
+        "promos",
+        "banner",
+        "login",
+        "search",
+        "topics",
+        "categories",
+        "category",
+        "copyright",
+    }
+)
 # Whole class tokens (not parts) that hide or move text.
-HIDDEN_TOKENS = frozenset({
-    "hidden", "hide", "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden",
-    "element-invisible", "offscreen", "read-more", "more-stories", "more-link", "jp-relatedposts",
-    "wp-caption-text", "twitter-tweet", "instagram-media", "fb-post",
-})
-STRONG_TAGS = frozenset({
-    "script", "style", "noscript", "template", "svg", "math", "nav", "button", "select",
-    "textarea", "input", "iframe", "object", "embed", "canvas", "audio", "video", "figcaption",
-    "label", "menu", "dialog",
-})
+HIDDEN_TOKENS = frozenset(
+    {
+        "hidden",
+        "hide",
+        "sr-only",
+        "screen-reader-text",
+        "visually-hidden",
+        "visuallyhidden",
+        "element-invisible",
+        "offscreen",
+        "read-more",
+        "more-stories",
+        "more-link",
+        "jp-relatedposts",
+        "wp-caption-text",
+        "twitter-tweet",
+        "instagram-media",
+        "fb-post",
+    }
+)
+STRONG_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "nav",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "audio",
+        "video",
+        "figcaption",
+        "label",
+        "menu",
+        "dialog",
+    }
+)
 WEAK_TAGS = frozenset({"aside", "header", "footer", "form"})
-STRONG_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary",
-                          "dialog", "alert", "menu", "menubar"})
+STRONG_ROLES = frozenset(
+    {
+        "navigation",
+        "banner",
+        "contentinfo",
+        "search",
+        "complementary",
+        "dialog",
+        "alert",
+        "menu",
+        "menubar",
+    }
+)
 _SPLIT = re.compile(r"[-_\s:.]+|(?<=[a-z])(?=[A-Z])")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
@@ -102,12 +238,40 @@ def chrome_kind(element: HtmlElement) -> Chrome | None:
 
 # Ancestors that put an element outside the article: a date, author or title found inside
 # one of these belongs to another story, a comment or the page chrome.
-_ELSEWHERE_WORDS = frozenset({
-    "related", "similar", "recommended", "recommend", "comment", "comments", "disqus",
-    "sidebar", "widget", "widgets", "promo", "outbrain", "taboola", "trending", "popular",
-    "mostread", "teaser", "teasers", "newsletter", "advert", "ads", "ad", "nav",
-    "menu", "navigation", "cookie", "yarpp", "relatedposts", "tweets", "twitter",
-})
+_ELSEWHERE_WORDS = frozenset(
+    {
+        "related",
+        "similar",
+        "recommended",
+        "recommend",
+        "comment",
+        "comments",
+        "disqus",
+        "sidebar",
+        "widget",
+        "widgets",
+        "promo",
+        "outbrain",
+        "taboola",
+        "trending",
+        "popular",
+        "mostread",
+        "teaser",
+        "teasers",
+        "newsletter",
+        "advert",
+        "ads",
+        "ad",
+        "nav",
+        "menu",
+        "navigation",
+        "cookie",
+        "yarpp",
+        "relatedposts",
+        "tweets",
+        "twitter",
+    }
+)
 
 
 def is_elsewhere(element: HtmlElement) -> bool:

@@ -21,12 +21,46 @@ BlockKind = Literal["p", "h", "list", "quote", "pre"]
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Tags that start a new block of text when read.
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol",
-    "li", "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td",
-    "th", "figure", "form", "hr", "center", "details", "summary", "address", "fieldset",
-    "caption", "body", "html", *HEADING_TAGS,
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "form",
+        "hr",
+        "center",
+        "details",
+        "summary",
+        "address",
+        "fieldset",
+        "caption",
+        "body",
+        "html",
+        *HEADING_TAGS,
+    }
+)
 # Class names of the element holding an article's text, on common CMS themes.
 _BODY_CLASS = re.compile(
     r"(?:^|[-_])(?:entry|post|article|story|blog|news|single|text|field-name-body|"
@@ -34,8 +68,23 @@ _BODY_CLASS = re.compile(
     r"^(?:articlebody|articletext|storybody|bodytext|richtext|rich-text|entry|post-entry)$",
     re.I,
 )
-_ALWAYS_SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "math", "button",
-                             "select", "textarea", "input", "iframe", "figcaption", "label"})
+_ALWAYS_SKIPPED = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "iframe",
+        "figcaption",
+        "label",
+    }
+)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣●■□➢►]|[-\u2013—*](?=\s))\s*")
 # Whole paragraphs a reader sees as chrome: share prompts, ad labels, "read more" links.
 _CHROME_PARAGRAPH = re.compile(
@@ -97,8 +146,11 @@ class Content:
         for index, block in enumerate(self.blocks):
             if block.kind == "list":
                 previous = self.blocks[index - 1] if index else None
-                found.append(ListBlock(heading=_list_heading(previous), ordered=block.ordered,
-                                       items=block.items))
+                found.append(
+                    ListBlock(
+                        heading=_list_heading(previous), ordered=block.ordered, items=block.items
+                    )
+                )
         return tuple(found)
 
 
@@ -128,8 +180,14 @@ def extract_content(page: Page) -> Content:
     walker.flush()
     blocks = _drop_chrome_blocks(_merge_pseudo_lists(walker.blocks), walker)
     byline = _take_byline(blocks)
-    return Content(container=found.value, how=found.how, blocks=blocks, images=walker.images,
-                   inline_related=walker.inline_related, byline=byline)
+    return Content(
+        container=found.value,
+        how=found.how,
+        blocks=blocks,
+        images=walker.images,
+        inline_related=walker.inline_related,
+        byline=byline,
+    )
 
 
 def _take_byline(blocks: list[Block]) -> str | None:
@@ -159,12 +217,21 @@ def find_container(page: Page, scores: _TextMap | None = None) -> Found[HtmlElem
 
 def _semantic_candidates(page: Page) -> Iterator[tuple[str, list[HtmlElement]]]:
     yield "selector", page.select(page.selector_for("body"))
-    yield "itemprop", page.tree.xpath(
-        "//*[@itemprop='articleBody' or @property='articleBody' or @itemprop='text']"
+    yield (
+        "itemprop",
+        page.tree.xpath(
+            "//*[@itemprop='articleBody' or @property='articleBody' or @itemprop='text']"
+        ),
     )
-    yield "class", [e for e in page.tree.iter("div", "section", "article", "main", "td")
-                    if any(_BODY_CLASS.match(token) for token in (e.get("class") or "").split())
-                    or _BODY_CLASS.match(e.get("id") or "")]
+    yield (
+        "class",
+        [
+            e
+            for e in page.tree.iter("div", "section", "article", "main", "td")
+            if any(_BODY_CLASS.match(token) for token in (e.get("class") or "").split())
+            or _BODY_CLASS.match(e.get("id") or "")
+        ],
+    )
     yield "article", list(page.tree.iter("article"))
     yield "main", page.tree.xpath("//main | //*[@role='main']")
 
@@ -176,8 +243,11 @@ def _richest(candidates: list[HtmlElement], scores: _TextMap) -> HtmlElement | N
         return None
     best = ranked[0]
     for candidate in ranked[1:]:
-        if candidate is not best and is_inside(candidate, best) and \
-                scores.text_length(candidate) >= 0.6 * scores.text_length(best):
+        if (
+            candidate is not best
+            and is_inside(candidate, best)
+            and scores.text_length(candidate) >= 0.6 * scores.text_length(best)
+        ):
             best = candidate
     return best
 
@@ -241,8 +311,11 @@ class _TextMap:
                 result = self._chrome[node]
                 break
             chain.append(node)
-            if (node.tag not in {"body", "html"} and chrome_kind(node) == "strong"
-                    and self.raw.get(node, 0) < 0.5 * self._total):
+            if (
+                node.tag not in {"body", "html"}
+                and chrome_kind(node) == "strong"
+                and self.raw.get(node, 0) < 0.5 * self._total
+            ):
                 result = True
                 break
             node = node.getparent()
@@ -293,8 +366,9 @@ class _Walker:
     def flush(self) -> None:
         text = squash_lines("".join(self._buffer))
         if text:
-            self.blocks.append(Block("p", text, link_chars=self._link_chars,
-                                     links=tuple(self._links)))
+            self.blocks.append(
+                Block("p", text, link_chars=self._link_chars, links=tuple(self._links))
+            )
         self._buffer.clear()
         self._link_chars = 0
         self._links = []
@@ -407,8 +481,12 @@ def _visible_text(item: HtmlElement, walker: _Walker) -> str:
         if node.text:
             pieces.append(node.text)
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in INVISIBLE_TAGS and \
-                    child.tag not in {"ul", "ol"} and not walker.skip(child):
+            if (
+                isinstance(child.tag, str)
+                and child.tag not in INVISIBLE_TAGS
+                and child.tag not in {"ul", "ol"}
+                and not walker.skip(child)
+            ):
                 if child.tag == "br":
                     pieces.append(" ")
                 visit(child)
@@ -520,8 +598,11 @@ def _caption(image: HtmlElement) -> str | None:
         if node.tag == "figure" or "caption" in class_words(node):
             caption = node.find(".//figcaption")
             if caption is None:
-                found = [e for e in node.iter() if isinstance(e.tag, str)
-                         and _is_caption_text(class_words(e))]
+                found = [
+                    e
+                    for e in node.iter()
+                    if isinstance(e.tag, str) and _is_caption_text(class_words(e))
+                ]
                 caption = found[0] if found else None
             text = text_of(caption) if caption is not None else ""
             return text or None

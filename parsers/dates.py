@@ -21,10 +21,30 @@ if TYPE_CHECKING:
 DateValue = date | datetime
 
 _MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
-    "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
 _MONTH = r"(?P<m>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
@@ -40,8 +60,18 @@ _TIME = re.compile(
     r"(?P<ampm>[ap]\.?m\.?)?(?![\d])\s*(?P<zone>GMT|UTC|BST|CET|CEST|EST|EDT|PST|PDT|Z)?",
     re.I,
 )
-_ZONE_OFFSETS = {"gmt": 0, "utc": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "est": -5,
-                 "edt": -4, "pst": -8, "pdt": -7}
+_ZONE_OFFSETS = {
+    "gmt": 0,
+    "utc": 0,
+    "z": 0,
+    "bst": 1,
+    "cet": 1,
+    "cest": 2,
+    "est": -5,
+    "edt": -4,
+    "pst": -8,
+    "pdt": -7,
+}
 _RELATIVE = re.compile(
     r"\bago\b|\byesterday\b|\btoday\b|\bgestern\b|\bheute\b|\bvor\s+\d|\bhier\b|\bil y a\b|"
     r"\bayer\b|\bhace\b|\bieri\b|\bfa\b|\bsiden\b|\bgeleden\b|\bgisteren\b",
@@ -54,14 +84,50 @@ _LEADING_WORDS = re.compile(
     r"pubblicato|aggiornato|gepubliceerd)\b\s*(?:on|am|le|el|il|op|:)?\s*)+",
     re.I,
 )
-_UPDATED = re.compile(r"^\W*(?:last\s+)?(?:updated|modified|edited|aktualisiert|geändert|"
-                      r"mis à jour|actualizado|aggiornato)\b", re.I)
+_UPDATED = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|modified|edited|aktualisiert|geändert|"
+    r"mis à jour|actualizado|aggiornato)\b",
+    re.I,
+)
 _PLAUSIBLE_YEARS = range(1995, 2100)
-_DATE_WORDS = frozenset({"date", "time", "published", "pubdate", "posted", "postdate", "timestamp",
-                         "dateline", "datetime", "byline", "meta", "publish", "publication",
-                         "posted-on", "entry-date", "datum", "fecha", "data"})
-_NOT_PUBLISHED_WORDS = frozenset({"updated", "update", "modified", "lastmod", "today", "current",
-                                  "clock", "weather", "expiry", "event", "comment", "comments"})
+_DATE_WORDS = frozenset(
+    {
+        "date",
+        "time",
+        "published",
+        "pubdate",
+        "posted",
+        "postdate",
+        "timestamp",
+        "dateline",
+        "datetime",
+        "byline",
+        "meta",
+        "publish",
+        "publication",
+        "posted-on",
+        "entry-date",
+        "datum",
+        "fecha",
+        "data",
+    }
+)
+_NOT_PUBLISHED_WORDS = frozenset(
+    {
+        "updated",
+        "update",
+        "modified",
+        "lastmod",
+        "today",
+        "current",
+        "clock",
+        "weather",
+        "expiry",
+        "event",
+        "comment",
+        "comments",
+    }
+)
 _MODIFIED_WORDS = frozenset({"updated", "update", "modified", "lastmod"})
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|$)"
@@ -97,15 +163,36 @@ def extract_modified(page: Page, *, scope: HtmlElement | None = None) -> Found[D
 
 
 _PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "og:published_time",
-    "datepublished", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date",
-    "dcterms.created", "dc.date.created", "parsely-pub-date", "sailthru.date", "publish-date",
-    "publishdate", "pubdate", "publication_date", "article.published", "date",
-    "citation_publication_date", "originalpublicationdate",
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "parsely-pub-date",
+    "sailthru.date",
+    "publish-date",
+    "publishdate",
+    "pubdate",
+    "publication_date",
+    "article.published",
+    "date",
+    "citation_publication_date",
+    "originalpublicationdate",
 )
 _MODIFIED_META = (
-    "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
-    "dc.date.modified", "dcterms.modified", "last-modified", "lastmod",
+    "article:modified_time",
+    "og:article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "last-modified",
+    "lastmod",
 )
 
 
@@ -153,8 +240,9 @@ def _from_itemprop(page: Page, prop: str) -> Found[DateValue] | None:
     return None
 
 
-def _from_time_element(page: Page, scope: HtmlElement | None,
-                       *, modified: bool) -> Found[DateValue] | None:
+def _from_time_element(
+    page: Page, scope: HtmlElement | None, *, modified: bool
+) -> Found[DateValue] | None:
     for element in _in_scope_first(page, scope, "time"):
         raw = element.get("datetime") or element.get("content")
         if not raw or is_elsewhere(element):
@@ -350,10 +438,12 @@ def _english_date(text: str, page: Page) -> DateValue | None:
 
 def _with_time(day: date, text: str, match: re.Match[str], page: Page) -> DateValue:
     """The day, or a UTC datetime when a clock time is printed right next to it."""
-    after = text[match.end():match.end() + 24]
-    before = text[max(0, match.start() - 16):match.start()]
-    for window, anchored in ((after, r"^\s*(?:at|@|,|-|\u2013|\||um|à|a las|alle|om)?\s*"),
-                             (before, r"")):
+    after = text[match.end() : match.end() + 24]
+    before = text[max(0, match.start() - 16) : match.start()]
+    for window, anchored in (
+        (after, r"^\s*(?:at|@|,|-|\u2013|\||um|à|a las|alle|om)?\s*"),
+        (before, r""),
+    ):
         ending = "" if anchored else r"\s*(?:,|-|\u2013|\||on)?\s*$"
         pattern = anchored + _TIME.pattern + ending
         found = re.search(pattern, window, re.I)
@@ -453,7 +543,46 @@ def _plausible(value: DateValue, page: Page) -> bool:
 
 # Languages dateparser knows, by ISO 639-1 code (the common ones for news pages).
 _DATEPARSER_LANGUAGES = frozenset(
-    ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "no", "fi", "pl", "cs", "sk",
-     "hu", "ro", "tr", "ru", "uk", "el", "ca", "hr", "sl", "bg", "sr", "lt", "lv", "et", "ja",
-     "zh", "ko", "ar", "he", "hi", "id", "ms", "th", "vi", "fa"),
+    (
+        "en",
+        "de",
+        "fr",
+        "es",
+        "it",
+        "nl",
+        "pt",
+        "sv",
+        "da",
+        "nb",
+        "no",
+        "fi",
+        "pl",
+        "cs",
+        "sk",
+        "hu",
+        "ro",
+        "tr",
+        "ru",
+        "uk",
+        "el",
+        "ca",
+        "hr",
+        "sl",
+        "bg",
+        "sr",
+        "lt",
+        "lv",
+        "et",
+        "ja",
+        "zh",
+        "ko",
+        "ar",
+        "he",
+        "hi",
+        "id",
+        "ms",
+        "th",
+        "vi",
+        "fa",
+    ),
 )

@@ -10,8 +10,21 @@ from bs4.dammit import EncodingDetector
 
 # File signatures of things that are not HTML but arrive on HTML URLs (PDFs, images, archives).
 _BINARY_MAGIC = (
-    b"%PDF-", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-    b"RIFF", b"OggS", b"ID3", b"wOFF", b"wOF2", b"\x00\x00\x01\x00", b"BM", b"\xd0\xcf\x11\xe0",
+    b"%PDF-",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"wOFF",
+    b"wOF2",
+    b"\x00\x00\x01\x00",
+    b"BM",
+    b"\xd0\xcf\x11\xe0",
 )
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -54,7 +67,7 @@ def clean_unicode(text: str) -> str:
 def _decode_bytes(data: bytes, http_charset: str | None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace")
     if data.lstrip()[:8].startswith(_BINARY_MAGIC) or b"\x00" in data[:1024]:
         raise NotHTMLError("not an HTML page: binary content")
     declared = [_codec_name(label) for label in (http_charset, _declared_charset(data))]

@@ -52,14 +52,20 @@ def load_case(case_dir: Path | str) -> FixtureCase:
     except json.JSONDecodeError as error:
         raise FixtureError(f"{path / META}: not valid JSON ({error})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("url"), str):
-        raise FixtureError(f"{path / META}: needs a \"url\" string")
+        raise FixtureError(f'{path / META}: needs a "url" string')
     fetched = meta.get("fetched_at")
     try:
         fetched_at = datetime.fromisoformat(fetched) if fetched else None
     except ValueError:
         raise FixtureError(f"{path / META}: fetched_at is not ISO 8601: {fetched!r}") from None
-    return FixtureCase(path=path, html=html, url=meta["url"], fetched_at=fetched_at,
-                       note=str(meta.get("note", "")), http_charset=meta.get("http_charset"))
+    return FixtureCase(
+        path=path,
+        html=html,
+        url=meta["url"],
+        fetched_at=fetched_at,
+        note=str(meta.get("note", "")),
+        http_charset=meta.get("http_charset"),
+    )
 
 
 def profile_for_case(case: FixtureCase) -> SiteProfile | None:
@@ -74,8 +80,13 @@ def profile_for_case(case: FixtureCase) -> SiteProfile | None:
 
 def parse_case(case: FixtureCase) -> ArticleRecord | None:
     """The parser's record for a case, with the site's bundled profile when one exists."""
-    return parse_article(case.html, case.url, profile=profile_for_case(case),
-                         fetched_at=case.fetched_at, http_charset=case.http_charset)
+    return parse_article(
+        case.html,
+        case.url,
+        profile=profile_for_case(case),
+        fetched_at=case.fetched_at,
+        http_charset=case.http_charset,
+    )
 
 
 def run_case(case_dir: Path | str) -> dict[str, Any] | None:
@@ -98,8 +109,15 @@ def load_expected(case_dir: Path | str) -> dict[str, Any] | None:
     return data
 
 
-def write_case(case_dir: Path | str, *, html: bytes, url: str, fetched_at: datetime | None,
-               note: str, http_charset: str | None = None) -> Path:
+def write_case(
+    case_dir: Path | str,
+    *,
+    html: bytes,
+    url: str,
+    fetched_at: datetime | None,
+    note: str,
+    http_charset: str | None = None,
+) -> Path:
     """Save a page and its meta.json, then write expected.json from the current parser."""
     path = Path(case_dir)
     path.mkdir(parents=True, exist_ok=True)

@@ -64,8 +64,14 @@ def parse_tree(text: str) -> HtmlElement | None:
 class Page:
     """One page, parsed once; the properties are computed on first use."""
 
-    def __init__(self, tree: HtmlElement, url: str, *, profile: SiteProfile | None = None,
-                 fetched_at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        tree: HtmlElement,
+        url: str,
+        *,
+        profile: SiteProfile | None = None,
+        fetched_at: datetime | None = None,
+    ) -> None:
         self.tree = tree
         self.url = url
         self.profile = profile

@@ -17,21 +17,47 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_BLOCK_WORDS = frozenset({"related", "similar", "recommended", "recommendations", "relatedposts",
-                          "yarpp"})
-_BLOCK_TOKENS = frozenset({"more-stories", "more-articles", "read-next", "also-read",
-                           "more-on-this-story", "jp-relatedposts", "crp_related"})
+_BLOCK_WORDS = frozenset(
+    {"related", "similar", "recommended", "recommendations", "relatedposts", "yarpp"}
+)
+_BLOCK_TOKENS = frozenset(
+    {
+        "more-stories",
+        "more-articles",
+        "read-next",
+        "also-read",
+        "more-on-this-story",
+        "jp-relatedposts",
+        "crp_related",
+    }
+)
 _TITLE_WORDS = frozenset({"title", "headline", "heading", "name"})
-_TEASER_WORDS = frozenset({"excerpt", "teaser", "summary", "desc", "description", "standfirst",
-                           "intro", "text", "snippet", "lede", "abstract"})
+_TEASER_WORDS = frozenset(
+    {
+        "excerpt",
+        "teaser",
+        "summary",
+        "desc",
+        "description",
+        "standfirst",
+        "intro",
+        "text",
+        "snippet",
+        "lede",
+        "abstract",
+    }
+)
 _COMMENT_FRAGMENT = re.compile(r"^(?:comments?|respond|disqus_thread|comment-\d+)$", re.I)
 _NOT_ARTICLE_PATH = re.compile(
     r"/(?:tag|tags|category|categories|author|authors|topic|topics|page|search|feed|wp-login"
     r"\.php|login|subscribe|about|contact|privacy)(?:/|$)|[?&](?:s|replytocom|share)=",
     re.I,
 )
-_NOT_TITLES = re.compile(r"^(?:read more|more|continue reading|weiterlesen|click here|\d+|"
-                         r"\d+ comments?|comments?|video|photos?|gallery)\W*$", re.I)
+_NOT_TITLES = re.compile(
+    r"^(?:read more|more|continue reading|weiterlesen|click here|\d+|"
+    r"\d+ comments?|comments?|video|photos?|gallery)\W*$",
+    re.I,
+)
 _TWO_PART_SUFFIXES = {"co", "com", "org", "net", "ac", "gov", "ltd", "plc", "me", "nhs"}
 
 
@@ -41,8 +67,11 @@ class _Block:
     how: str
 
 
-def extract_related(page: Page, *, inline: list[HtmlElement] | None = None,
-                    ) -> Found[tuple[RelatedLink, ...]] | None:
+def extract_related(
+    page: Page,
+    *,
+    inline: list[HtmlElement] | None = None,
+) -> Found[tuple[RelatedLink, ...]] | None:
     """Links from every related-article block on the page, in page order, one per URL.
 
     ``inline`` are the links of "Read more: ..." paragraphs found inside the article text.
@@ -113,13 +142,16 @@ def _after_heading(heading: HtmlElement) -> tuple[HtmlElement, ...]:
             if not isinstance(sibling.tag, str):
                 continue
             if sibling.tag in _HEADING_TAGS or (
-                sibling.tag in {"header", "div"} and len(sibling) == 1
-                and sibling[0].tag in _HEADING_TAGS and sibling.find(".//a") is None
+                sibling.tag in {"header", "div"}
+                and len(sibling) == 1
+                and sibling[0].tag in _HEADING_TAGS
+                and sibling.find(".//a") is None
             ):
                 break
             following.append(sibling)
-        if any(sibling.find(".//a[@href]") is not None or sibling.tag == "a"
-               for sibling in following):
+        if any(
+            sibling.find(".//a[@href]") is not None or sibling.tag == "a" for sibling in following
+        ):
             return tuple(following)
         node = node.getparent()
     return ()
@@ -148,8 +180,9 @@ def _items(page: Page, elements: tuple[HtmlElement, ...]) -> Iterator[tuple[str,
         if not title:
             continue
         item = _item_element(title_anchor, url, url_of, elements)
-        link = RelatedLink(url=url, title=title, teaser=_teaser(item, title),
-                           comments=_comment_count(group, item))
+        link = RelatedLink(
+            url=url, title=title, teaser=_teaser(item, title), comments=_comment_count(group, item)
+        )
         yield url, _Item(title_anchor, link)
 
 
@@ -160,7 +193,7 @@ def _article_url(page: Page, href: str | None) -> str | None:
     url, _fragment = urldefrag(url)
     parts = urlsplit(url)
     if not _same_site(parts.hostname or "", page.host) or _NOT_ARTICLE_PATH.search(
-        url[len(parts.scheme) + 3 + len(parts.netloc):]
+        url[len(parts.scheme) + 3 + len(parts.netloc) :]
     ):
         return None
     if parts.path in {"", "/"} and not parts.query:
@@ -184,8 +217,11 @@ def _title_anchor(group: list[HtmlElement]) -> HtmlElement | None:
     if not usable:
         return None
     for anchor in usable:
-        if anchor.get("rel") == "bookmark" or _in_heading(anchor) or \
-                class_words(anchor) & _TITLE_WORDS:
+        if (
+            anchor.get("rel") == "bookmark"
+            or _in_heading(anchor)
+            or class_words(anchor) & _TITLE_WORDS
+        ):
             return anchor
     return max(usable, key=lambda a: len(_anchor_title(a) or ""))
 
@@ -211,12 +247,14 @@ def _in_heading(anchor: HtmlElement) -> bool:
 
 def _is_comment_link(anchor: HtmlElement) -> bool:
     fragment = urldefrag(anchor.get("href") or "")[1]
-    return bool(_COMMENT_FRAGMENT.match(fragment)) or bool(class_words(anchor) & {"comment",
-                                                                                 "comments"})
+    return bool(_COMMENT_FRAGMENT.match(fragment)) or bool(
+        class_words(anchor) & {"comment", "comments"}
+    )
 
 
-def _item_element(anchor: HtmlElement, url: str, url_of: dict[HtmlElement, str],
-                  block: tuple[HtmlElement, ...]) -> HtmlElement:
+def _item_element(
+    anchor: HtmlElement, url: str, url_of: dict[HtmlElement, str], block: tuple[HtmlElement, ...]
+) -> HtmlElement:
     """The largest ancestor of the title link, inside the block, that holds no other link."""
     node = anchor
     for _ in range(6):
@@ -232,8 +270,11 @@ def _item_element(anchor: HtmlElement, url: str, url_of: dict[HtmlElement, str],
 
 
 def _teaser(item: HtmlElement, title: str) -> str | None:
-    candidates = [e for e in item.iter("p", "div", "span")
-                  if class_words(e) & _TEASER_WORDS and e.find(".//a") is None]
+    candidates = [
+        e
+        for e in item.iter("p", "div", "span")
+        if class_words(e) & _TEASER_WORDS and e.find(".//a") is None
+    ]
     candidates += [e for e in item.iter("p") if e.find(".//a") is None]
     for element in candidates:
         text = text_of(element)
@@ -244,12 +285,13 @@ def _teaser(item: HtmlElement, title: str) -> str | None:
 
 def _comment_count(group: list[HtmlElement], item: HtmlElement) -> int | None:
     candidates = [a for a in group if _is_comment_link(a)]
-    candidates += [e for e in item.iter("span", "a", "div", "small")
-                   if class_words(e) & {"comment", "comments", "comment-count", "count"}]
+    candidates += [
+        e
+        for e in item.iter("span", "a", "div", "small")
+        if class_words(e) & {"comment", "comments", "comment-count", "count"}
+    ]
     for element in candidates:
         match = re.fullmatch(r"\(?(\d{1,6})\)?(?:\s+comments?)?", text_of(element), re.I)
         if match:
             return int(match[1])
     return None
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,9 +53,55 @@ def _pieces(element: HtmlElement) -> list[str]:
 
 
 # Tags after which a reader sees a line break, so words on either side must not run together.
-BLOCKISH_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol",
-    "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-    "thead", "tbody", "tfoot", "tr", "td", "th", "figure", "figcaption", "form", "hr", "center",
-    "details", "summary", "address", "fieldset", "caption", "option", "label",
-})
+BLOCKISH_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "figcaption",
+        "form",
+        "hr",
+        "center",
+        "details",
+        "summary",
+        "address",
+        "fieldset",
+        "caption",
+        "option",
+        "label",
+    }
+)
+
+
+def letters_of(text: str) -> str:
+    """Only the letters and digits, case-folded and without accents: for comparing names."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in folded if char.isalnum())
