@@ -88,16 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         if article_fields(theirs) - article_fields([dict(obj) for obj in ours]):
             disagree += 1
         del everything
+    rows = [
+        ("newsarchive JSON-LD reader (tree already parsed)", ours_ms),
+        ("extruct JSON-LD only (parses the page again)", extruct_jsonld_ms),
+        ("extruct json-ld+microdata+opengraph+rdfa", extruct_all_ms),
+    ]
     print(f"pages: {len(ours_ms)}, with JSON-LD: {with_json_ld}")
-    print(
-        f"newsarchive JSON-LD reader (tree already parsed): {statistics.median(ours_ms):.3f} ms median"
-    )
-    print(
-        f"extruct JSON-LD only (parses the page again):     {statistics.median(extruct_jsonld_ms):.3f} ms median"
-    )
-    print(
-        f"extruct json-ld+microdata+opengraph+rdfa:         {statistics.median(extruct_all_ms):.3f} ms median"
-    )
+    for label, timings in rows:
+        print(f"{label:<50} {statistics.median(timings):8.3f} ms median")
     print(f"pages where extruct found article fields newsarchive did not: {disagree}")
     print(f"pages where extruct's JSON-LD extractor raised on broken JSON: {extruct_failed}")
     return 0
