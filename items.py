@@ -1,7 +1,9 @@
 """The records passed between stages: what a parser returns and what the archive stores.
 
 Frozen, slotted dataclasses (Scrapy accepts them as items). Tuples rather than lists,
-``None`` for "absent" (never ``""``), aware UTC datetimes. Field names are the keys of the
+``None`` for "absent" (never ``""``), aware datetimes (a publication time keeps the
+offset the page gives, so its day is the page's local day; times the archive itself
+records are UTC). Field names are the keys of the
 record's JSON form (``record_to_json``), which the CLI, fixtures and exports all share.
 """
 
@@ -68,8 +70,8 @@ class ArticleRecord:
     site: str  # host name, e.g. "www.chamberlainfiles.com"
     title: str | None
     summary: str | None  # standfirst or description
-    published: date | datetime | None  # a datetime (aware, UTC) only when the page gives a time
-    modified: date | datetime | None
+    published: date | datetime | None  # datetime only with a time; aware, the page's own offset
+    modified: date | datetime | None  # same; a time with no known zone keeps only its date
     authors: tuple[str, ...]
     section: str | None
     tags: tuple[str, ...]

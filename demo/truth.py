@@ -222,16 +222,16 @@ def image_path_of(spec: ArticleSpec) -> str:
 
 def _published(spec: ArticleSpec) -> date | datetime:
     if isinstance(spec.when, datetime):
-        return london_to_utc(spec.when)
+        return london_to_utc(spec.when).astimezone(LONDON)  # the page's own offset
     return spec.when
 
 
 def _modified(spec: ArticleSpec) -> date | datetime | None:
     if spec.template == GROUP:
         # The group CMS always states dateModified; unedited stories repeat datePublished.
-        return london_to_utc(spec.modified or _as_datetime(spec.when))
+        return london_to_utc(spec.modified or _as_datetime(spec.when)).astimezone(LONDON)
     if spec.template == DATED and spec.modified is not None:
-        return london_to_utc(spec.modified)
+        return london_to_utc(spec.modified).astimezone(LONDON)
     return None
 
 

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from items import ArticleRecord
 from parsers.authors import extract_authors
-from parsers.content import Content, extract_content
+from parsers.content import Content, block_text, extract_content
 from parsers.dates import extract_modified, extract_published
 from parsers.decoding import NotHTMLError, decode_html
+from parsers.language import detected_language
 from parsers.metadata import (
     extract_canonical_url,
     extract_language,
@@ -23,7 +24,6 @@ from parsers.metadata import (
 )
 from parsers.page import Found, Page, is_inside, parse_tree
 from parsers.related import extract_related
-from parsers.text import text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -39,6 +39,8 @@ _SITE_PAGE = re.compile(
     r"search|tag|tags|category|categories|author|authors|topics?|section|page)(?:/|\.html?$|$)",
     re.I,
 )
+# Characters: a listing's excerpts are shorter than this, an article's text runs longer.
+_LONGEST_TEASER = 800
 _MIN_BODY = 80  # characters: less than this is a gallery, a video page or an empty shell
 
 
@@ -84,7 +86,7 @@ def parse_article(
     authors = extract_authors(page, scope=scope, printed_byline=content.byline)
     section = extract_section(page)
     tags = extract_tags(page, scope=scope)
-    language = extract_language(page)
+    language = extract_language(page) or detected_language(content.body)
     related = extract_related(page, inline=content.inline_related)
     how: dict[str, _Provenance | None] = {
         "canonical_url": canonical,
@@ -149,22 +151,12 @@ def _article_scope(page: Page, container: HtmlElement) -> HtmlElement:
 def _is_article(page: Page, content: Content, published: _Provenance | None) -> bool:
     """Article markup, or a dated page whose text is not a list of teasers."""
     path = urlsplit(page.url).path or "/"
-    teasers = _teaser_count(content.container) if content.container is not None else 0
-    if teasers >= 4 and len(content.body) < 500 * teasers:
+    if content.teasers >= 4 and content.longest_run < _LONGEST_TEASER:
         return False  # headline links with a short excerpt each: a listing
     if page.has_article_markup:
         return True
-    if max((len(block.text) for block in content.blocks), default=0) < 100:
+    if max((len(block_text(block)) for block in content.blocks), default=0) < 100:
         return False  # no sentence of running text: link lists, index pages, forms
     if path == "/" or _SITE_PAGE.match(path):
         return False
     return published is not None or len(content.body) >= 500
-
-
-def _teaser_count(container: HtmlElement) -> int:
-    """Headings that are links: a listing's text is made of them, an article's not."""
-    count = 0
-    for heading in container.xpath(".//h2[.//a] | .//h3[.//a] | .//h4[.//a]"):
-        linked = sum(len(text_of(a)) for a in heading.iter("a"))
-        count += linked >= 0.8 * len(text_of(heading)) > 0
-    return count

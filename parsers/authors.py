@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from parsers.boilerplate import class_words, is_elsewhere
-from parsers.page import Found, Page, first_found, types_of
+from parsers.dates import in_article_item
+from parsers.page import Found, Page, first_found, is_inside, types_of
 from parsers.text import letters_of, squash, text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+# "By", "Von", "Par", "Por", "Door", "Av" ... before the names. Italian/Portuguese/Spanish
+# "di", "da", "de" only in lower case: capitalised they begin names ("Da Silva").
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|words|text|story|report)\s+)?"
-    r"(?:by|von|par|por|di|da|door|av|af|de)\s*:?\s+",
-    re.I,
+    r"^\s*(?i:(?:written|posted|published|reported|submitted|words|text|story|report|"
+    r"geschrieben|verfasst|gespeichert|publié|escrito|scritto)\s+)?"
+    r"(?:(?i:by|von|par|por|door|av|af|ved|przez|autor(?:in)?|author|auteur|autore)\s*:?\s+|"
+    r"(?:di|da|de)\s+(?=\w))",
 )
 _NAME_SPLIT = re.compile(
     r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\boch\b|\bog\b)\s*", re.I
+)
+# What follows the names in a byline: a date, a place, a job, "updated ...".
+_AFTER_NAMES = re.compile(
+    r"\s+[|•·]\s*|\s+[-\u2013—]\s+|\(|\bupdated\b|\bpublished\b|\bposted\b|"
+    r"\s(?:on|am|le|el|il|op|den)\s+(?=[^\n]{0,20}\d)|\s\d{1,2}[./]\s?\d|"
+    r"\s(?:on|am)\s+(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonntag)",
+    re.I,
 )
 _NOT_NAMES = re.compile(
     r"\b(?:staff|reporter|reporters|editor|editors|correspondent|writer|journalist|columnist|"
     r"contributor|agency|agencies|newsroom|desk|team|redaktion|rédaction|redacción|press|"
     r"updated|published|posted|minutes?|hours?|read|comments?|follow|email|twitter|photo|"
     r"photos|images?|video|getty|pa|afp|reuters|dpa|ap|sda|ansa|efe|media|news|online|"
-    r"author|autor|auteur|autore|phd|by|von|por|par)\b",
+    r"author|autor|auteur|autore|phd|share|view|profile|all posts|admin|administrator)\b",
     re.I,
 )
 _AUTHOR_WORDS = frozenset(
@@ -37,15 +50,53 @@ _AUTHOR_WORDS = frozenset(
         "writer",
         "creator",
         "autor",
+        "autoren",
         "auteur",
         "by",
         "reporter",
         "journalist",
         "contributor",
+        "contributors",
+        "submitted",  # Drupal: "Submitted by NAME on DATE"
     }
 )
 _META_WORDS = frozenset({"meta", "info", "details", "posted", "dateline", "credits", "credit"})
-_BY = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s+\S", re.I)
+# Photo and image credits name photographers, not authors.
+_CREDIT_WORDS = frozenset({"caption", "figcaption", "credit", "copyright", "photographer"})
+_PICTURE_CREDIT = re.compile(
+    r"^\W*(?:photo(?:graph)?s?|pictures?|images?|illustrations?|video|foto(?:s|grafie)?|"
+    r"bilder?|grafik)\b",
+    re.I,
+)
+_BY = re.compile(
+    r"(?:^|\s)(?:by|von|par|por|door|av)\s*:?\s+\S|^(?:autor|author|auteur|text)\s*:", re.I
+)
+# Path segments of an author's page: /author/ann-smith/, /autoren/..., /profil/207/...
+_AUTHOR_PATH = re.compile(
+    r"/(?:author|authors|autor|autoren|auteur|auteurs|autore|autori|journalist|journalists|"
+    r"reporter|reporters|people|staff|columnist|columnists|contributor|contributors|writer|"
+    r"writers|profil|profile|profiles|redakteur|team|newsteam|user|users|u)/[^/?#]+",
+    re.I,
+)
+_AUTHOR_LINK_QUERY = ".//a[" + " or ".join(
+    f"contains(@href, '/{segment}/')"
+    for segment in (
+        "author", "authors", "autor", "autoren", "auteur", "auteurs", "autore", "autori",
+        "journalist", "journalists", "reporter", "reporters", "people", "staff", "columnist",
+        "columnists", "contributor", "contributors", "writer", "writers", "profil", "profile",
+        "profiles", "redakteur", "team", "newsteam", "user", "users", "u",
+    )
+) + "]"  # fmt: skip
+# "Autor: Ann Smith", "Text: Ann Smith", "Written by: Ann Smith" printed as a label.
+_AUTHOR_LABEL = (
+    r"^\W{0,3}(?:author|authors|autor|autorin|autoren|auteur|autore|text|texte|written by|"
+    r"words|verfasst von|redaktion|reporter)\s*:"
+)
+_AUTHOR_LABEL_RE = re.compile(_AUTHOR_LABEL, re.I)
+# "View all posts by Ann Smith": the title of a link to the author's page.
+_VIEW_POSTS = re.compile(r"^(?:view|see|read|more|all)\b.{0,30}?\bby\s+", re.I)
+_ONLY_PREFIX = re.compile(r"^(?:by|von|par|por|door|av|di|da|de|and|und|et)$", re.I)
+_HANDLE = re.compile(r"\s*@\w+\b")
 
 
 def extract_authors(
@@ -56,17 +107,22 @@ def extract_authors(
     ``printed_byline`` is a "By ..." line the text walk found at the top of the body.
     """
 
-    def answer(names: list[str], how: str) -> Found[tuple[str, ...]] | None:
-        cleaned = clean_names(names, page)
+    def answer(
+        names: list[str], how: str, *, handles: bool = False
+    ) -> Found[tuple[str, ...]] | None:
+        cleaned = clean_names(names, page, handles=handles)
         return Found(cleaned, how) if cleaned else None
 
+    selected = [text_of(element) for element in page.select(page.selector_for("authors"))]
     return first_found(
-        lambda: answer([text_of(e) for e in page.select(page.selector_for("authors"))], "selector"),
-        lambda: answer(list(_json_ld_authors(page)), "json-ld"),
+        lambda: answer(selected, "selector", handles=True),
+        lambda: answer(list(_json_ld_authors(page)), "json-ld", handles=True),
         lambda: answer(list(_meta_authors(page)), "meta"),
-        lambda: answer(list(_itemprop_authors(page, scope)), "itemprop"),
-        lambda: answer(list(_rel_authors(page, scope)), "rel-author"),
+        lambda: answer(list(_itemprop_authors(page, scope)), "itemprop", handles=True),
+        lambda: answer(list(_rel_authors(page, scope)), "rel-author", handles=True),
         lambda: answer(list(_byline_authors(page, scope)), "byline"),
+        lambda: answer(list(_author_links(page, scope)), "author-link", handles=True),
+        lambda: answer(list(_labelled_authors(page, scope)), "byline"),
         lambda: answer(list(_names_in_byline(printed_byline or "")), "byline"),
     )
 
@@ -89,13 +145,16 @@ def _json_ld_authors(page: Page) -> Iterator[str]:
 
 
 def _meta_authors(page: Page) -> Iterator[str]:
+    # citation_author (Google Scholar) and Dublin Core name exactly the paper's authors,
+    # where a journal's "author" meta may list everyone its references cite.
     for name in (
+        "citation_author",
+        "dc.creator",
+        "dcterms.creator",
         "author",
         "article:author",
         "parsely-author",
         "sailthru.author",
-        "dc.creator",
-        "dcterms.creator",
         "byl",
     ):
         values = [v for v in page.meta.get(name, ()) if not re.match(r"https?://|www\.", v)]
@@ -104,69 +163,216 @@ def _meta_authors(page: Page) -> Iterator[str]:
             return
 
 
-def _itemprop_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
-    root = scope if scope is not None else page.tree
-    for element in root.xpath(".//*[@itemprop='author' or @itemprop='creator']"):
-        if is_elsewhere(element):
+def _in_scope_first(
+    page: Page, scope: HtmlElement | None, query: str, keep: Callable[[HtmlElement], bool]
+) -> Iterator[HtmlElement]:
+    """Elements matching the XPath (relative, ".//...") that ``keep`` accepts: the article's
+    first, then those of the rest of the page outside the site's banner (a <header> that
+    is not inside <main> or <article>).
+    """
+    if scope is not None:
+        yield from filter(keep, scope.xpath(query))
+    for element in page.tree.xpath(query):
+        if not keep(element) or (scope is not None and is_inside(element, scope)):
             continue
-        named = element.xpath(".//*[@itemprop='name']")
-        if named:
-            yield named[0].get("content") or text_of(named[0])
-        elif element.tag != "meta":
-            yield text_of(element)
+        if not _in_page_header(element):
+            yield element
+
+
+def _in_page_header(element: HtmlElement) -> bool:
+    header = False
+    for node in element.iterancestors():
+        if node.tag in {"article", "main"} or node.get("role") == "main":
+            return False
+        if node.tag == "header" or node.get("role") == "banner" or node.get("id") == "header":
+            header = True
+    return header
+
+
+def _is_credit(element: HtmlElement) -> bool:
+    """A photo credit or caption, whose names are photographers, not the article's authors."""
+    for depth, node in enumerate((element, *element.iterancestors())):
+        if node.tag in {"figure", "figcaption"} or class_words(node) & _CREDIT_WORDS:
+            return True
+        if depth >= 3:
+            return False
+    return False
+
+
+def _itemprop_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
+    query = ".//*[@itemprop='author' or @itemprop='creator' or @itemprop='Author']"
+    roots = [scope] if scope is not None else []
+    for root in [*roots, page.tree]:
+        for element in root.xpath(query):
+            if not in_article_item(element):
+                continue
+            named = element.xpath(".//*[@itemprop='name']")
+            if named:
+                yield named[0].get("content") or text_of(named[0])
+            elif element.tag != "meta":
+                yield text_of(element)
+            return
 
 
 def _rel_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
-    root = scope if scope is not None else page.tree
-    for link in root.iter("a", "link"):
-        if "author" in (link.get("rel") or "").lower().split() and not is_elsewhere(link):
-            text = text_of(link)
-            if text:
-                yield text
+    """Links marked rel=author: the first, and the others in the same byline."""
+    group: HtmlElement | None = None
+    query = ".//*[self::a or self::link][contains(translate(@rel, 'AUTHOR', 'author'), 'author')]"
+    for link in _in_scope_first(page, scope, query, _has_rel_author):
+        if not in_article_item(link):
+            continue
+        if group is None:
+            group = _neighbourhood(link)
+        elif not is_inside(link, group):
+            return
+        text = text_of(link)
+        if text:
+            yield text
+
+
+def _has_rel_author(link: HtmlElement) -> bool:
+    return "author" in (link.get("rel") or "").lower().split()
+
+
+def _byline_words(element: HtmlElement) -> frozenset[str]:
+    """Class and id words, plus those of data-testid and itemprop (byline markers too)."""
+    words = class_words(element)
+    extra = " ".join(filter(None, (element.get("data-testid"), element.get("itemprop"))))
+    if extra:
+        words |= frozenset(re.split(r"[^a-z]+", extra.lower()))
+    return words
 
 
 def _byline_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
-    root = scope if scope is not None else page.tree
+    """Names in author-marked elements: the first such element, and others next to it."""
+    first: HtmlElement | None = None
     count = 0
-    for element in root.iter("span", "div", "p", "a", "address", "li"):
-        words = class_words(element)
-        if words & {"bio", "box", "about", "avatar", "description"}:
-            continue
+    query = (
+        ".//*[self::span or self::div or self::p or self::a or self::li or self::cite or "
+        "self::address][@class or @id or @data-testid or @itemprop or self::address]"
+    )
+    for element in _in_scope_first(page, scope, query, _marks_byline):
         text = text_of(element)
         # "Posted on 05/11/2014 by Anna Mistry" sits in a meta line, not an author element.
-        if not (words & _AUTHOR_WORDS or (words & _META_WORDS and _BY.search(text))):
+        authorish = _byline_words(element) & _AUTHOR_WORDS or element.tag == "address"
+        if not (authorish or _BY.search(text)):
             continue
-        if is_elsewhere(element):
+        if not 2 < len(text) <= 120 or _PICTURE_CREDIT.match(text):
             continue
-        if 2 < len(text) <= 120:
-            count += 1
-            yield from _names_in_byline(text)
-            if count >= 3:
+        if first is not None and not is_inside(element, _neighbourhood(first)):
+            return
+        if not in_article_item(element) or _is_credit(element):
+            continue
+        first = first if first is not None else element
+        count += 1
+        yield from _linked_names(element) or _names_in_byline(text)
+        if count >= 3:
+            return
+
+
+def _marks_byline(element: HtmlElement) -> bool:
+    """Class, id or tag name an author element, or a meta line that may say "By ..."."""
+    words = _byline_words(element)
+    if words & {"bio", "box", "about", "avatar", "description"}:
+        return False
+    return bool(words & _AUTHOR_WORDS or words & _META_WORDS) or element.tag == "address"
+
+
+def _neighbourhood(element: HtmlElement) -> HtmlElement:
+    """The byline's surroundings: its grandparent (a byline of several author elements)."""
+    parent = element.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    return grandparent if grandparent is not None else (parent if parent is not None else element)
+
+
+def _linked_names(element: HtmlElement) -> list[str]:
+    """Names in a byline that links each author to their page."""
+    return [
+        text_of(link)
+        for link in element.iter("a")
+        if _AUTHOR_PATH.search(urlsplit(link.get("href") or "").path or "")
+        or "author" in (link.get("rel") or "").lower().split()
+    ]
+
+
+def _author_links(page: Page, scope: HtmlElement | None) -> Iterator[str]:
+    """Links to author pages near the headline: the byline of many CMSs."""
+    group: HtmlElement | None = None
+    for link in _in_scope_first(page, scope, _AUTHOR_LINK_QUERY, _links_to_author_page):
+        if is_elsewhere(link) or _is_credit(link):
+            continue
+        parent = link.getparent()
+        if group is None:
+            group = parent
+        elif parent is not group:
+            return
+        text = text_of(link)
+        if 0 < len(text) <= 60:
+            yield text
+
+
+def _links_to_author_page(link: HtmlElement) -> bool:
+    return bool(_AUTHOR_PATH.search(urlsplit(link.get("href") or "").path or ""))
+
+
+def _labelled_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
+    """What follows a printed "Autor:" / "Author:" / "Text:" label, article first."""
+    roots = [scope] if scope is not None else []
+    roots.append(page.tree)
+    for root in roots:
+        # XPath narrows to short text with a colon; the label itself is checked in Python.
+        hits = root.xpath(
+            ".//text()[contains(., ':')][string-length(normalize-space(.)) < 140]"
+            "[not(ancestor::script or ancestor::style or ancestor::head)]"
+        )
+        for hit in hits:
+            if not _AUTHOR_LABEL_RE.match(hit):
+                continue
+            parent = hit.getparent()
+            if parent is None or is_elsewhere(parent) or _is_credit(parent):
+                continue
+            if hit.is_tail:
+                text = squash(hit)
+            else:
+                text = text_of(parent)
+                if len(text) < 12:  # "<strong>Autor:</strong> <a>Ann Smith</a>"
+                    following = parent.getnext()
+                    text = squash(text + " " + (parent.tail or "") + " " + text_of(following))
+            text = _AUTHOR_LABEL_RE.sub("", text, count=1)
+            if 2 < len(text) <= 120:
+                yield from _names_in_byline(text)
                 return
 
 
 def _names_in_byline(text: str) -> Iterator[str]:
-    # Keep what follows "By" up to a separator; a line without "By" must be names only.
-    match = re.search(r"(?:^|\s)(?:by|von|par|por|door)\s*:?\s+(.+)", text, re.I)
+    # Keep "By" and what follows it up to a separator; a line without "By" must be names only.
+    match = re.search(r"(?:^|\s)((?:by|von|par|por|door|av)\s*:?\s+.+)", text, re.I)
     line = match[1] if match else text
-    yield from re.split(r"\s*[|•·\n]\s*|\s+[-\u2013—]\s+", line)[:1]
+    yield from _AFTER_NAMES.split(line)[:1]
 
 
-def clean_names(raw: list[str], page: Page) -> tuple[str, ...]:
-    """Person names out of author strings: split lists, drop prefixes, titles and duplicates."""
+def clean_names(raw: list[str], page: Page, *, handles: bool = False) -> tuple[str, ...]:
+    """Person names out of author strings: split lists, drop prefixes, titles and duplicates.
+
+    ``handles`` accepts user names such as "oz" or "mh", which author markup
+    (JSON-LD, rel=author, author links) credits but a free-text line cannot tell from words.
+    """
     site = letters_of(page.site_name or "")
     names: list[str] = []
     seen: set[str] = set()
     for value in raw:
-        value = _BYLINE_PREFIX.sub("", squash(value))
-        value = re.split(
-            r"\s+[|•·]\s+|\s+[-\u2013—]\s+|\(|\bupdated\b|\bpublished\b", value, flags=re.I
-        )[0]
-        for part in _NAME_SPLIT.split(value):
+        value = _VIEW_POSTS.sub("", squash(value))
+        # What follows "By" is a name even in lower case ("by oz"): a user name.
+        prefixed = handles or bool(_BYLINE_PREFIX.match(value))
+        value = _HANDLE.sub("", _BYLINE_PREFIX.sub("", value))
+        value = _AFTER_NAMES.split(value)[0]
+        # "Ann Smith/dpa": an agency after the slash.
+        parts = [p for chunk in _NAME_SPLIT.split(value) for p in re.split(r"\s*/\s*", chunk)]
+        for part in parts:
             # A trailing full stop stays: "Joe S.", "Perry Bacon Jr."
             name = _BYLINE_PREFIX.sub("", part).strip(" :;,-\u2013—")
             name = name.rstrip(".") if not re.search(r"(?:\b[A-Z]|Jr|Sr)\.$", name) else name
-            if not _looks_like_name(name):
+            if not _looks_like_name(name, handles=prefixed):
                 continue
             key = letters_of(name)
             if key in seen or (site and key == site) or key == letters_of(page.host):
@@ -176,10 +382,12 @@ def clean_names(raw: list[str], page: Page) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _looks_like_name(name: str) -> bool:
+def _looks_like_name(name: str, *, handles: bool) -> bool:
     if not 2 <= len(name) <= 60 or re.search(r"\d|@|https?:|www\.|\.com\b", name):
         return False
     words = name.split()
-    if not 1 <= len(words) <= 5 or _NOT_NAMES.search(name):
+    if not 1 <= len(words) <= 5 or _NOT_NAMES.search(name) or _ONLY_PREFIX.match(name):
         return False
+    if handles and len(words) == 1 and re.fullmatch(r"[^\W\d_][\w.\-]*", name):
+        return True
     return (any(char.isupper() for char in name) and not name.isupper()) or len(words) >= 2

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from lxml import etree
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -78,8 +80,13 @@ STRONG_WORDS = frozenset(
         "masthead",
         "paywall",
         "donate",
+        "disclosure",
     }
 )
+# Beginnings of run-together class words ("relatedlinks", "newsletterbox").
+STRONG_PREFIXES = ("related", "newsletter", "advert", "outbrain", "taboola")
+# Words of an image caption or credit line, left out of the text (the image keeps it).
+CAPTION_WORDS = frozenset({"caption", "captions", "bildunterschrift", "legende", "legend"})
 # Words that usually mark chrome but also appear on wrappers of the article itself
 # (Elementor's "elementor-widget-theme-post-content", "has-sidebar" layouts): chrome only
 # when the element holds a minor part of the article text.
@@ -120,6 +127,7 @@ WEAK_WORDS = frozenset(
         "categories",
         "category",
         "copyright",
+        "disclaimer",
     }
 )
 # Whole class tokens (not parts) that hide or move text.
@@ -200,14 +208,44 @@ def class_words(element: HtmlElement) -> frozenset[str]:
 def _words(class_names: str | None, element_id: str | None) -> frozenset[str]:
     words: set[str] = set()
     for token in f"{class_names or ''} {element_id or ''}".split():
-        if not _TAXONOMY.match(token):
-            words.update(part.lower() for part in _SPLIT.split(token) if part)
+        if _TAXONOMY.match(token):
+            continue
+        parts = {part.lower() for part in _SPLIT.split(token) if part}
+        if _BUILDER.match(token):
+            parts -= _BUILDER_LAYOUT
+        words.update(parts)
     return frozenset(words)
 
 
 # WordPress and other CMSs put the post's taxonomy on its element ("category-comment",
-# "tag-social-media"): names chosen by editors, not layout.
-_TAXONOMY = re.compile(r"^(?:category|tag|format|status|type|term|topic)-", re.I)
+# "tag-social-media"): names chosen by editors, not layout. "has-paywall", "has-sidebar",
+# "with-share-bar" say what an element holds besides its own content, not what it is.
+_TAXONOMY = re.compile(r"^(?:category|tag|format|status|type|term|topic|has|with)-", re.I)
+# Page builders call every content module a widget ("elementor-widget-text-editor",
+# "so-widget-sow-editor"), text included: there the word is layout, not a sidebar widget.
+_BUILDER = re.compile(r"^(?:elementor|siteorigin|so)-", re.I)
+_BUILDER_LAYOUT = frozenset({"widget", "widgets"})
+# Class names and ids of the element holding an article's text, on common CMS themes.
+_BODY_CLASS = re.compile(
+    r"(?:^|[-_])(?:entry|post|article|story|blog|news|single|text|field-name-body|"
+    r"field--name-body|c-article|article_|body)[-_]{0,2}(?:content|body|text|copy)$|"
+    r"^(?:articlebody|articletext|storybody|bodytext|richtext|rich-text|entry|post-entry)$",
+    re.I,
+)
+
+
+def is_named_body(element: HtmlElement) -> bool:
+    """The page names the element as the article's text (itemprop, or a body class or id)."""
+    if element.get("itemprop") == "articleBody" or element.get("property") == "articleBody":
+        return True
+    return _names_body(element.get("class"), element.get("id"))
+
+
+@lru_cache(maxsize=8192)
+def _names_body(class_names: str | None, element_id: str | None) -> bool:
+    return any(
+        _BODY_CLASS.match(token) for token in f"{class_names or ''} {element_id or ''}".split()
+    )
 
 
 def chrome_kind(element: HtmlElement) -> Chrome | None:
@@ -226,9 +264,13 @@ def chrome_kind(element: HtmlElement) -> Chrome | None:
     if tokens:
         if any(token.lower() in HIDDEN_TOKENS for token in tokens):
             return "strong"
+        if _names_body(element.get("class"), element.get("id")):
+            return None  # "entry-content paywall-container": the text, whatever else it is
         words = class_words(element)
-        if words & STRONG_WORDS:
+        if words & STRONG_WORDS or any(word.startswith(STRONG_PREFIXES) for word in words):
             return "strong"
+        if words & CAPTION_WORDS and element.find(".//img") is None:
+            return "strong"  # the caption's text; a wrapper of image and caption is not
         if words & WEAK_WORDS:
             return "weak"
     if tag in WEAK_TAGS:
@@ -293,9 +335,19 @@ def is_elsewhere(element: HtmlElement) -> bool:
         if class_tokens(node):
             words = class_words(node)
             # An entry footer inside <article> often holds the date; the page footer never does.
-            if words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article):
+            if (
+                words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article)
+            ) and not _wraps_main_content(node):
                 return True
     return False
+
+
+# A wrapper of the page's main content is layout, whatever its class says ("Page-ad-margins").
+_MAIN_CONTENT = etree.XPath(".//main")
+
+
+def _wraps_main_content(node: HtmlElement) -> bool:
+    return bool(_MAIN_CONTENT(node))
 
 
 # Headings of related-article blocks ("Similar Articles", "More on this story", ...).
@@ -305,8 +357,12 @@ _RELATED_HEADING = re.compile(
     r"more (?:from|on|in|about) .{1,40}|more (?:stories|articles|news|like this)|"
     r"read more|read next|also read|see also|recommended(?: for you| stories| articles)?|"
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|don.t miss|"
-    r"weitere artikel|mehr zum thema|das könnte sie auch interessieren|lesen sie auch|"
-    r"à lire aussi|sur le même sujet|te puede interesar|leggi anche|ook interessant)\W*$",
+    r"weitere (?:artikel|beiträge|nachrichten|meldungen)|mehr zum thema(?: .{1,40})?|"
+    r"(?:empfohlene|verwandte|ähnliche) (?:artikel|beiträge)|auch interessant|"
+    r"das könnte (?:sie|dich) auch interessieren|lesen sie auch|"
+    r"à lire aussi|sur le même sujet|articles similaires|te puede interesar|"
+    r"(?:artículos|noticias|notas) relacionad[ao]s|leggi anche|articoli correlati|"
+    r"ook interessant|lees ook)\W*$",
     re.I,
 )
 # Headings of other chrome sections that end the article text.

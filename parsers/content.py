@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Literal
 from lxml import etree
 
 from items import ArticleImage, ListBlock
-from parsers.boilerplate import chrome_kind, class_words, is_chrome_heading
+from parsers.boilerplate import (
+    chrome_kind,
+    class_words,
+    is_chrome_heading,
+    is_named_body,
+    is_related_heading,
+)
 from parsers.page import Found, Page, is_inside
 from parsers.text import INVISIBLE_TAGS, squash, squash_lines, text_of
 
@@ -61,13 +67,6 @@ BLOCK_TAGS = frozenset(
         *HEADING_TAGS,
     }
 )
-# Class names of the element holding an article's text, on common CMS themes.
-_BODY_CLASS = re.compile(
-    r"(?:^|[-_])(?:entry|post|article|story|blog|news|single|text|field-name-body|"
-    r"field--name-body|c-article|article_|body)[-_]{0,2}(?:content|body|text|copy)$|"
-    r"^(?:articlebody|articletext|storybody|bodytext|richtext|rich-text|entry|post-entry)$",
-    re.I,
-)
 _ALWAYS_SKIPPED = frozenset(
     {
         "script",
@@ -92,6 +91,22 @@ _CHROME_PARAGRAPH = re.compile(
     r"|share( this)?( article| story)?|print|email|tweet|read more|continue reading|weiterlesen"
     r"|click here to .*|follow us on .*|sign up (?:for|to) .*newsletter.*|all rights reserved.*|©.*"
     r"|copyright .*)\W*$",
+    re.I,
+)
+# Short lines that are chrome wherever they stand: a label before tag links, an ad label
+# in front of the ad's text, a newsletter prompt.
+_CHROME_LINE = re.compile(
+    r"^(?:tags?|schlagw(?:o|ö)rte|stichw(?:o|ö)rter|themen|mehr themen|more topics|topics"
+    r"|étiquettes|etiquetas|mots-clés)\s*:?\s*$"
+    r"|^(?:anzeige|advertisement|werbung|sponsored|publicité|publicidad)\s*[-\u2013\u2014:|]\s*\S"
+    r"|\b(?:sign(?:ing)? up|subscribe|subscribing|register)\b.{0,60}\bnewsletters?\b"
+    r"|\bnewsletter\b.{0,40}\b(?:abonnieren|anmelden|bestellen|abonnez|suscríbete)\b",
+    re.I,
+)
+_CHROME_LINE_LENGTH = 250
+_LABELLED_LINKS = re.compile(
+    r"^(?:tags?|schlagw(?:o|ö)rte|stichw(?:o|ö)rter|themen|mehr themen|more topics|topics"
+    r"|filed under|étiquettes|etiquetas|mots-clés)\s*:",
     re.I,
 )
 _BYLINE = re.compile(
@@ -137,6 +152,23 @@ class Content:
                 return
 
     @property
+    def teasers(self) -> int:
+        """Headings that are links, as a listing's teasers are (an article's are not)."""
+        return sum(1 for block in self.blocks if _is_teaser(block))
+
+    @property
+    def longest_run(self) -> int:
+        """Characters of the longest stretch of text between two teaser headings."""
+        longest = run = 0
+        for block in self.blocks:
+            if _is_teaser(block):
+                run = 0
+            else:
+                run += len(block_text(block))
+                longest = max(longest, run)
+        return longest
+
+    @property
     def body(self) -> str:
         return "\n\n".join(block_text(block) for block in self.blocks)
 
@@ -152,6 +184,10 @@ class Content:
                     )
                 )
         return tuple(found)
+
+
+def _is_teaser(block: Block) -> bool:
+    return block.kind == "h" and block.level > 1 and block.link_chars >= 0.8 * len(block.text)
 
 
 def block_text(block: Block) -> str:
@@ -176,8 +212,10 @@ def extract_content(page: Page) -> Content:
     if found is None:
         return Content(container=None, how="none")
     walker = _Walker(page, scores, found.value)
-    walker.walk_children(found.value)
-    walker.flush()
+    parts = _body_parts(page, scores, found.value) if found.how == "itemprop" else [found.value]
+    for part in parts:
+        walker.walk_children(part)
+        walker.flush()
     blocks = _drop_chrome_blocks(_merge_pseudo_lists(walker.blocks), walker)
     byline = _take_byline(blocks)
     return Content(
@@ -188,6 +226,38 @@ def extract_content(page: Page) -> Content:
         inline_related=walker.inline_related,
         byline=byline,
     )
+
+
+_ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody' or @property='articleBody']")
+_PART_LEVELS = 4  # the parts of one body sit within this many levels of each other
+
+
+def _body_parts(page: Page, scores: _TextMap, chosen: HtmlElement) -> list[HtmlElement]:
+    """The container and the other parts of one article body, in page order: pages that
+    cut the text into sections (between ads, before a paywall) mark each as articleBody."""
+    region = chosen
+    for _ in range(_PART_LEVELS):
+        parent = region.getparent()
+        if parent is None or parent.tag in {"body", "html"}:
+            break
+        region = parent
+    if region is chosen:
+        return [chosen]
+    others = [
+        part
+        for part in _ARTICLE_BODY(page.tree)
+        if (
+            part.tag == chosen.tag
+            and part.get("class") == chosen.get("class")
+            and scores.text_length(part) >= 100
+            and is_inside(part, region)
+            and not is_inside(part, chosen)
+            and not is_inside(chosen, part)
+        )
+    ]
+    if not others:
+        return [chosen]
+    return sorted([chosen, *others], key=page.positions.__getitem__)
 
 
 def _take_byline(blocks: list[Block]) -> str | None:
@@ -209,6 +279,10 @@ def find_container(page: Page, scores: _TextMap | None = None) -> Found[HtmlElem
         if chosen is None:
             continue
         if how == "selector" or _agrees(chosen, best, scores):
+            if how == "main":
+                # <main> wraps the page's content column: teasers, "more from" headings
+                # and the like around the article, when the article has no markup of its own.
+                return Found(_narrowed(chosen, scores), how)
             return Found(chosen, how)
     if best is not None and scores.text_length(best) >= 80:
         return Found(best, "density")
@@ -225,12 +299,7 @@ def _semantic_candidates(page: Page) -> Iterator[tuple[str, list[HtmlElement]]]:
     )
     yield (
         "class",
-        [
-            e
-            for e in page.tree.iter("div", "section", "article", "main", "td")
-            if any(_BODY_CLASS.match(token) for token in (e.get("class") or "").split())
-            or _BODY_CLASS.match(e.get("id") or "")
-        ],
+        [e for e in page.tree.iter("div", "section", "article", "main", "td") if is_named_body(e)],
     )
     yield "article", list(page.tree.iter("article"))
     yield "main", page.tree.xpath("//main | //*[@role='main']")
@@ -252,6 +321,28 @@ def _richest(candidates: list[HtmlElement], scores: _TextMap) -> HtmlElement | N
     return best
 
 
+_NARROW_SLACK = 500  # characters of running text that narrowing may leave out
+
+
+def _narrowed(element: HtmlElement, scores: _TextMap) -> HtmlElement:
+    """The innermost element that still holds nine tenths of the element's text, leaving
+    out no more than a few lines of running text (a caption, a teaser's excerpt)."""
+    length = scores.text_length(element)
+    node = element
+    while True:
+        inner = next(
+            (
+                child
+                for child in node
+                if scores.text_length(child) >= max(0.9 * length, length - _NARROW_SLACK)
+            ),
+            None,
+        )
+        if inner is None:
+            return node
+        node = inner
+
+
 def _agrees(candidate: HtmlElement, best: HtmlElement | None, scores: _TextMap) -> bool:
     """Markup and text density point at the same place (or markup holds most of the text)."""
     if best is None or is_inside(best, candidate):
@@ -264,8 +355,47 @@ def _agrees(candidate: HtmlElement, best: HtmlElement | None, scores: _TextMap) 
 _NO_BLOCKS = "not(.//p|.//div|.//table|.//ul|.//ol|.//section|.//article|.//h2|.//h3|.//blockquote)"
 _PARAGRAPHS = etree.XPath(
     f"//p | //pre | //li[{_NO_BLOCKS}] | //td[{_NO_BLOCKS}] | //blockquote[{_NO_BLOCKS}] | "
-    f"//dd[{_NO_BLOCKS}] | //div[{_NO_BLOCKS}]"
+    f"//dd[{_NO_BLOCKS}] | //div[{_NO_BLOCKS}] | //h2 | //h3 | //h4 | //h5 | //h6"
 )
+# Characters: a heading this long is a sentence set in a heading's type, read as a paragraph.
+_PROSE_HEADING = 60
+
+
+_LOOSE_TEXT = etree.XPath(
+    "//div[text()[string-length(normalize-space()) > 20]]"
+    " | //td[text()[string-length(normalize-space()) > 20]]"
+)
+
+
+def _is_script_text(element: HtmlElement) -> bool:
+    """The text after a self-closed <script/>: browsers run it as script, lxml makes it text."""
+    return (
+        element.tag in {"script", "style"}
+        and not element.text
+        and _looks_like_code(element.tail or "")
+    )
+
+
+def _in_link(element: HtmlElement) -> bool:
+    """Inside an <a>: a teaser card's excerpt, however long, is a link."""
+    return next(element.iterancestors("a"), None) is not None
+
+
+def _looks_like_code(text: str) -> bool:
+    """Script text (after a self-closed <script/>) rather than prose."""
+    marks = sum(text.count(char) for char in "{}();=\\")
+    return marks > 0.03 * len(text)
+
+
+def _lineage(element: HtmlElement, *, own: bool) -> Iterator[HtmlElement]:
+    """The elements a paragraph's text counts for: its ancestors (and itself for own text)."""
+    if own:
+        yield element
+    yield from element.iterancestors()
+
+
+# The page footer and side columns: never the article, unless they wrap most of the page.
+_PAGE_CHROME_TAGS = frozenset({"footer", "aside"})
 
 
 class _TextMap:
@@ -274,28 +404,42 @@ class _TextMap:
     def __init__(self, tree: HtmlElement) -> None:
         self.length: dict[HtmlElement, int] = {}
         self.score: dict[HtmlElement, float] = {}
-        paragraphs: list[tuple[HtmlElement, int, float]] = []
-        for paragraph in _PARAGRAPHS(tree):
+        # (element, weight, points, whether the text is the element's own)
+        paragraphs: list[tuple[HtmlElement, int, float, bool]] = []
+        candidates = _PARAGRAPHS(tree)
+        for paragraph in candidates:
             text = text_of(paragraph)
-            if len(text) < 25:
+            if len(text) < (_PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25):
                 continue
             linked = sum(len(text_of(a)) for a in paragraph.iter("a"))
             weight = len(text) - linked
-            if weight <= 0:
+            if weight <= 0 or _in_link(paragraph):
                 continue
             points = 1 + text.count(",") + min(len(text) / 100, 3)
-            paragraphs.append((paragraph, weight, points if paragraph.tag == "p" else points / 2))
+            paragraphs.append(
+                (paragraph, weight, points if paragraph.tag == "p" else points / 2, False)
+            )
+        read = set(candidates)
+        for element in _LOOSE_TEXT(tree):
+            if element in read:
+                continue
+            # Text written straight into a <div> between its child blocks, lines kept apart by
+            # <br>: the element itself is the paragraph's parent.
+            loose = squash("".join([element.text or "", *(child.tail or "" for child in element)]))
+            if len(loose) >= 100 and not _looks_like_code(loose):
+                points = 1 + loose.count(",") + min(len(loose) / 100, 3)
+                paragraphs.append((element, len(loose), points / 2, True))
         raw: dict[HtmlElement, int] = {}
-        for paragraph, weight, _ in paragraphs:
-            for node in paragraph.iterancestors():
+        for paragraph, weight, _, own in paragraphs:
+            for node in _lineage(paragraph, own=own):
                 raw[node] = raw.get(node, 0) + weight
         self.raw = raw
         self._total = max(raw.get(tree, 0), 1)
         self._chrome: dict[HtmlElement, bool] = {}
-        for paragraph, weight, points in paragraphs:
+        for paragraph, weight, points, own in paragraphs:
             if self._in_chrome(paragraph):
                 continue
-            for depth, node in enumerate(paragraph.iterancestors()):
+            for depth, node in enumerate(_lineage(paragraph, own=own)):
                 self.length[node] = self.length.get(node, 0) + weight
                 if depth < 2:
                     self.score[node] = self.score.get(node, 0.0) + points / (1 + depth)
@@ -311,9 +455,11 @@ class _TextMap:
                 result = self._chrome[node]
                 break
             chain.append(node)
+            if is_named_body(node):
+                break  # what the page calls its article text is not chrome, whatever wraps it
             if (
                 node.tag not in {"body", "html"}
-                and chrome_kind(node) == "strong"
+                and (chrome_kind(node) == "strong" or node.tag in _PAGE_CHROME_TAGS)
                 and self.raw.get(node, 0) < 0.5 * self._total
             ):
                 result = True
@@ -353,15 +499,21 @@ class _Walker:
 
     def skip(self, element: HtmlElement) -> bool:
         kind = chrome_kind(element)
-        if kind is None:
-            return False
         # Chrome signals on a wrapper of most of the article are layout, not chrome: ASP.NET
         # pages wrap everything in one <form>, themes put "has-sidebar" or "layoutAdRight"
         # on the article's own wrapper.
         share = self.scores.raw_length(element) / self.container_length
+        if kind is None:
+            # A box that opens with "Related" or "Share this" inside the text: the box goes,
+            # not everything up to the next heading as for a section of the text itself.
+            return share < 0.3 and element.tag in _BOX_TAGS and _opens_with_chrome_heading(element)
+        if element.tag == "noscript":
+            # Script-rendered blogs (Blogger) print the article in <noscript> for readers
+            # without JavaScript; elsewhere it holds tracking pixels and "enable JS" notes.
+            return share < 0.5
         if kind == "strong":
             return element.tag in _ALWAYS_SKIPPED or share < 0.6
-        return share < 0.5
+        return share < 0.5 and self.scores.text_length(element) < _WEAK_PROSE
 
     def flush(self) -> None:
         text = squash_lines("".join(self._buffer))
@@ -379,7 +531,8 @@ class _Walker:
             self.flush()
             text = text_of(element)
             if text:
-                self.blocks.append(Block("h", text, level=int(tag[1])))
+                linked = sum(len(text_of(a)) for a in element.iter("a"))
+                self.blocks.append(Block("h", text, level=int(tag[1]), link_chars=linked))
             return
         if tag in {"ul", "ol"}:
             self.flush()
@@ -399,7 +552,10 @@ class _Walker:
             self._image(element)
             return
         if tag == "br":
-            self._buffer.append("\n")
+            if self._after_break():
+                self.flush()  # <br><br>: a blank line, the end of a paragraph
+            else:
+                self._buffer.append("\n")
             return
         if tag == "hr":
             self.flush()
@@ -417,13 +573,22 @@ class _Walker:
         if block:
             self.flush()
 
+    def _after_break(self) -> bool:
+        """Nothing but white space since the last line break."""
+        for piece in reversed(self._buffer):
+            if piece == "\n":
+                return True
+            if piece.strip():
+                return False
+        return False
+
     def walk_children(self, element: HtmlElement) -> None:
         if element.text:
             self._add_text(element.text)
         for child in element:
             if isinstance(child.tag, str) and not self.skip(child):
                 self.walk(child)
-            if child.tail:
+            if child.tail and not _is_script_text(child):
                 self._add_text(child.tail)
 
     def _add_text(self, text: str) -> None:
@@ -444,7 +609,7 @@ class _Walker:
                     linked_items += 1
         for image in element.iter("img"):
             self._image(image)
-        if not items or (len(items) >= 2 and linked_items == len(items)):
+        if not items or linked_items == len(items):
             return  # a list of links only is navigation or a related block
         self.blocks.append(Block("list", items=tuple(items), ordered=element.tag == "ol"))
 
@@ -471,6 +636,24 @@ class _Walker:
         image = _article_image(self.page, element)
         if image is not None and all(image.url != seen.url for seen in self.images):
             self.images.append(image)
+
+
+_WEAK_PROSE = 500  # characters of running text: more is article text, whatever its class
+_BOX_TAGS = frozenset({"div", "section", "aside", "figure", "table"})
+
+
+def _opens_with_chrome_heading(element: HtmlElement) -> bool:
+    """The element's first text is a heading such as "Related" or "Share this article"."""
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
+            continue
+        if node.tag in HEADING_TAGS:
+            return is_chrome_heading(text_of(node))
+        if (node.text and node.text.strip()) or (
+            node is not element and node.tail and node.tail.strip()
+        ):
+            return False
+    return False
 
 
 def _visible_text(item: HtmlElement, walker: _Walker) -> str:
@@ -538,18 +721,26 @@ def _drop_chrome_blocks(blocks: list[Block], walker: _Walker) -> list[Block]:
     """Drop chrome sections (by heading), link-only paragraphs and "Advertisement" lines."""
     kept: list[Block] = []
     skip_level = 0
+    skip_links_only = False  # a related section ends where running text starts again
     for block in blocks:
         if block.kind == "h":
             if is_chrome_heading(block.text):
                 skip_level = block.level
+                skip_links_only = is_related_heading(block.text)
                 continue
             if skip_level and block.level <= skip_level:
                 skip_level = 0
+        if skip_level and skip_links_only and _is_prose(block):
+            skip_level = 0
         if skip_level:
             continue
         if block.kind == "p":
-            if _CHROME_PARAGRAPH.match(block.text):
+            if _CHROME_PARAGRAPH.match(block.text) or (
+                len(block.text) <= _CHROME_LINE_LENGTH and _CHROME_LINE.search(block.text)
+            ):
                 continue
+            if _LABELLED_LINKS.match(block.text) and block.link_chars >= 0.5 * len(block.text):
+                continue  # "Tags: Budget, Council" with the tags as links
             if _READ_MORE.match(block.text) and block.links:
                 walker.inline_related.extend(block.links)
                 continue
@@ -557,9 +748,13 @@ def _drop_chrome_blocks(blocks: list[Block], walker: _Walker) -> list[Block]:
                 continue
         kept.append(block)
     # Stray headings at the end (a section title whose section was all chrome) go too.
-    while kept and kept[-1].kind == "h":
+    while kept and kept[-1].kind == "h" and len(kept[-1].text) < _PROSE_HEADING:
         kept.pop()
     return kept
+
+
+def _is_prose(block: Block) -> bool:
+    return block.kind == "p" and len(block.text) >= 150 and block.link_chars < 0.3 * len(block.text)
 
 
 _NOT_CONTENT_IMAGE = re.compile(

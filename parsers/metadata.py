@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from parsers.boilerplate import class_words, is_elsewhere
 from parsers.page import Found, Page, first_found, is_inside, types_of
@@ -67,7 +68,8 @@ def extract_canonical_url(page: Page) -> Found[str] | None:
 
 
 def extract_title(page: Page, *, scope: HtmlElement | None = None) -> Found[str] | None:
-    """The headline without the site name: the article's h1 when metadata agrees."""
+    """The headline without the site name: the article's h1 when metadata agrees, or when
+    no metadata does; otherwise the page's own claim (JSON-LD, og:title, <title>)."""
     selected = _selected_text(page, "title")
     if selected:
         return Found(selected, "selector")
@@ -82,34 +84,114 @@ def extract_title(page: Page, *, scope: HtmlElement | None = None) -> Found[str]
     claims = [(squash(value), how) for value, how in raw_claims if value and squash(value)]
     html_title = text_of(page.tree.find(".//title"))
     headings = [
-        (text, "h1" if h.tag == "h1" else "headline")
+        (h, text, "h1" if h.tag == "h1" else "headline")
         for h in _headlines(page, scope)
-        if (text := text_of(h))
+        if (text := headline_text(h))
     ]
-    for heading, heading_how in headings:
+    for element, heading, heading_how in headings:
         key = letters_of(heading)
         for claim, how in [*claims, (html_title, "title")]:
             claim_key = letters_of(claim)
             if not key or not claim_key:
                 continue
-            if (claim_key.startswith(key) or claim_key.endswith(key)) and len(key) >= 0.4 * len(
-                claim_key
-            ):
+            if claim_key.startswith(key) and len(key) >= 0.4 * len(claim_key):
                 return Found(heading, heading_how)  # the claim adds the site name
+            if claim_key.endswith(key) and len(key) >= 0.4 * len(claim_key):
+                if not _links_home(element, page):
+                    return Found(heading, heading_how)  # "Site: Headline"
+                # "Headline - Site" with the site's name as the h1: the logo
+                return Found(strip_site_name(claim, page, site=heading), how)
             if (
                 key != claim_key
                 and len(claim_key) >= 20
                 and (key.endswith(claim_key) or key.startswith(claim_key))
             ):
                 return Found(strip_site_name(claim, page), how)  # the h1 adds a kicker
+    for element, heading, heading_how in headings:
+        # No claim agrees with any heading: the article's own h1 is what readers see, and
+        # og:title or JSON-LD is then often a rewrite for search or social media.
+        if (
+            scope is not None
+            and (element.tag == "h1" or element.get("itemprop") == "headline")
+            and is_inside(element, scope)
+            and _plausible_headline(element, heading, page)
+        ):
+            return Found(heading, heading_how)
     if claims:
         value, how = claims[0]
         return Found(strip_site_name(value, page), how)
-    if headings:
-        return Found(*headings[0])
+    for element, heading, heading_how in headings:
+        if _plausible_headline(element, heading, page):
+            return Found(heading, heading_how)
     if html_title:
         return Found(strip_site_name(html_title, page, loose=True), "title")
     return None
+
+
+# Class words of a label printed inside the headline element, above or before it.
+_KICKER_WORDS = frozenset(
+    {
+        "kicker",
+        "overline",
+        "dachzeile",
+        "topline",
+        "eyebrow",
+        "subtitle",
+        "rubric",
+        "flag",
+        "label",
+        "category",
+        "section",
+        "spitzmarke",
+        "supertitle",
+        "pretitle",
+        "surtitre",
+        "antetitulo",
+        "occhiello",
+    }
+)
+_KICKER_PUNCTUATION = " :|-\u2013\u2014\u00b7"
+_NOT_HEADLINE_WORDS = frozenset({"author", "byline", "date", "meta", "time", "timestamp"})
+
+
+def headline_text(element: HtmlElement) -> str:
+    """A headline element's text without the kicker, byline or date some pages put inside."""
+    pieces: list[str] = []
+
+    def visit(node: HtmlElement, top: bool) -> None:
+        if node.text:
+            pieces.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and not _left_out(child, top):
+                visit(child, top=False)
+                if child.tag in {"br", "div", "p", "span"}:
+                    pieces.append(" ")
+            if child.tail:
+                pieces.append(child.tail)
+
+    def _left_out(child: HtmlElement, top: bool) -> bool:
+        if child.tag in {"time", "h2", "h3", "h4", "h5", "h6", "script", "style", "template"}:
+            return True
+        words = class_words(child)
+        return bool(words & _NOT_HEADLINE_WORDS or (top and words & _KICKER_WORDS))
+
+    visit(element, top=True)
+    text = squash("".join(pieces)).strip(_KICKER_PUNCTUATION)
+    return text if len(text) >= 3 else text_of(element)
+
+
+def _links_home(element: HtmlElement, page: Page) -> bool:
+    """The heading is a link to the site's front page, as a logo in an h1 is."""
+    anchor = element if element.tag == "a" else element.find(".//a")
+    if anchor is None or len(text_of(anchor)) < 0.8 * len(text_of(element)):
+        return False
+    url = page.absolute(anchor.get("href"))
+    return url is not None and urlsplit(url).path in {"", "/"}
+
+
+def _plausible_headline(element: HtmlElement, text: str, page: Page) -> bool:
+    """Not the site name, not a logo, not a one-word section title."""
+    return len(text.split()) >= 2 and not _names_site(text, page) and not _links_home(element, page)
 
 
 def _headlines(page: Page, scope: HtmlElement | None) -> Iterator[HtmlElement]:
@@ -138,12 +220,21 @@ def find_headline(page: Page, container: HtmlElement) -> HtmlElement | None:
     return next(_headlines(page, None), None)
 
 
-def strip_site_name(title: str, page: Page, *, loose: bool = False) -> str:
+def strip_site_name(title: str, page: Page, *, loose: bool = False, site: str | None = None) -> str:
     """ "Headline | Site" -> "Headline"; only when the part cut off names the site.
 
     ``loose`` also cuts a trailing part of up to three capitalised words ("- ÖBFV"), for
-    <title> text that no headline on the page confirms.
+    <title> text that no headline on the page confirms. ``site`` is a name the page shows
+    for itself (the text of its logo), which may span several parts.
     """
+    if site:
+        key, whole = letters_of(site), letters_of(title)
+        if key and whole.endswith(key) and whole != key:
+            for separator in _TITLE_SEPARATORS:
+                parts = title.split(separator)
+                for cut in range(len(parts) - 1, 0, -1):
+                    if letters_of(separator.join(parts[cut:])) == key:
+                        return separator.join(parts[:cut]).strip()
     for separator in _TITLE_SEPARATORS:
         parts = title.split(separator)
         if len(parts) < 2:
@@ -172,7 +263,10 @@ def _names_site(part: str, page: Page) -> bool:
         return True
     host = letters_of(page.host.removeprefix("www.").rsplit(".", 1)[0])
     bare = letters_of(page.host.removeprefix("www.").split(".")[0])
-    return key in {host, bare} or (len(key) >= 5 and (key in host or host in key))
+    # "parallels.com" names the site, "Parallels Desktop 15 for Mac" does not.
+    return key in {host, bare} or (
+        len(key) >= 5 and (key in host or (host in key and len(key) <= len(host) + 8))
+    )
 
 
 def extract_summary(page: Page, *, scope: HtmlElement | None = None) -> Found[str] | None:

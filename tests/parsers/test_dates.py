@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from items import ArticleRecord
 from tests.parsers.pages import GB, PARAGRAPHS, URL, US, build_page, parse
 
 UNDATED_URL = "https://news.example.com/news/council-budget-approved/"
@@ -32,13 +33,20 @@ def test_printed_dates_without_time_are_dates(printed: str, expected: date) -> N
     assert record.provenance["published"] == "byline"
 
 
-def test_printed_date_with_time_is_utc_datetime_in_site_zone() -> None:
+def test_printed_date_with_time_is_read_in_site_zone() -> None:
     # 6 November 2014 is GMT in London, UTC-5 in New York.
     html = build_page(header=byline("Nov 6, 2014 at 10:31 am"))
-    assert parse(html, url=UNDATED_URL, profile=GB).published == datetime(
-        2014, 11, 6, 10, 31, tzinfo=UTC)
-    assert parse(html, url=UNDATED_URL, profile=US).published == datetime(
-        2014, 11, 6, 15, 31, tzinfo=UTC)
+    london = parse(html, url=UNDATED_URL, profile=GB).published
+    new_york = parse(html, url=UNDATED_URL, profile=US).published
+    assert london == datetime(2014, 11, 6, 10, 31, tzinfo=UTC)
+    assert new_york == datetime(2014, 11, 6, 15, 31, tzinfo=UTC)
+    assert isinstance(new_york, datetime) and new_york.utcoffset() == timedelta(hours=-5)
+    assert new_york.isoformat() == "2014-11-06T10:31:00-05:00"
+
+
+def test_printed_time_without_a_known_zone_keeps_only_the_day() -> None:
+    html = build_page(header=byline("Nov 6, 2014 at 10:31 am"), lang="en")
+    assert parse(html, url=UNDATED_URL).published == date(2014, 11, 6)
 
 
 def test_numeric_date_is_day_first_on_a_gb_site() -> None:
@@ -90,6 +98,7 @@ def test_json_ld_date_wins_over_printed_date() -> None:
             '"dateModified": "2014-11-05T10:00:00Z"}</script>')
     record = parse(build_page(head=head, header=byline("Tuesday 28 October 2014")))
     assert record.published == datetime(2014, 11, 4, 7, 0, tzinfo=UTC)
+    assert record.published.isoformat() == "2014-11-04T08:00:00+01:00"  # the page's own offset
     assert record.provenance["published"] == "json-ld"
     assert record.modified == datetime(2014, 11, 5, 10, 0, tzinfo=UTC)
 
@@ -106,6 +115,7 @@ def test_meta_published_time() -> None:
     head = '<meta property="article:published_time" content="2014-11-04T18:30:00-05:00">'
     record = parse(build_page(head=head), url=UNDATED_URL)
     assert record.published == datetime(2014, 11, 4, 23, 30, tzinfo=UTC)
+    assert record.published.isoformat() == "2014-11-04T18:30:00-05:00"
     assert record.provenance["published"] == "meta"
 
 
@@ -145,3 +155,194 @@ def test_profile_selector_comes_first() -> None:
 def test_german_printed_date_uses_page_language() -> None:
     html = build_page(header=byline("Veröffentlicht am 4. November 2014"), lang="de")
     assert parse(html, url=UNDATED_URL).published == date(2014, 11, 4)
+
+
+# --- time zones: the page's local day ------------------------------------------------------
+
+
+LATER = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def parse_later(html: str, **options: object) -> ArticleRecord:
+    """Parse as if fetched in 2024, so that dates after 2014 are plausible."""
+    return parse(html, fetched_at=LATER, **options)  # type: ignore[arg-type]
+
+
+def meta_published(value: str) -> str:
+    return f'<meta property="article:published_time" content="{value}">'
+
+
+def test_utc_timestamp_is_shown_in_the_profile_zone() -> None:
+    # 23:30 UTC on 4 November is 18:30 on the 4th in New York, not the 5th.
+    record = parse_later(build_page(head=meta_published("2014-11-04T23:30:00Z")), url=UNDATED_URL,
+                   profile=US)
+    assert isinstance(record.published, datetime)
+    assert record.published.isoformat() == "2014-11-04T18:30:00-05:00"
+
+
+def test_utc_timestamp_takes_the_offset_of_the_same_instant_elsewhere_on_the_page() -> None:
+    header = '<time class="entry-date" datetime="2014-11-04T19:30:00-04:00">Nov 4, 2014</time>'
+    html = build_page(head=meta_published("2014-11-04T23:30:00+00:00"), header=header)
+    published = parse_later(html, url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2014-11-04T19:30:00-04:00"
+
+
+def test_utc_timestamp_takes_the_offset_of_a_printed_local_wall_clock() -> None:
+    # The page prints its local time without an offset next to the UTC metadata.
+    header = '<time datetime="2014-11-04 18:30:59">November 4, 2014 at 6:30 p.m.</time>'
+    html = build_page(head=meta_published("2014-11-04T23:30:59Z"), header=header)
+    published = parse_later(html, url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.utcoffset() == timedelta(hours=-5)
+    assert published.date() == date(2014, 11, 4)
+
+
+def test_utc_timestamp_stays_utc_when_the_page_prints_the_utc_day() -> None:
+    header = ('<time class="entry-date updated" datetime="2014-11-04T23:30:00+00:00">'
+              "Nov 4, 2014</time>")
+    html = build_page(head=meta_published("2014-11-04T23:30:00+00:00"), header=header,
+                      lang="en-GB")
+    published = parse_later(html, url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2014-11-04T23:30:00+00:00"
+
+
+def test_utc_timestamp_is_shown_in_the_zone_of_the_page_country() -> None:
+    # 23:15 UTC on 5 December is 00:15 on the 6th in Rome.
+    html = build_page(head=meta_published("2020-12-05T23:15:00Z"), lang="it-IT")
+    published = parse_later(html, url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2020-12-06T00:15:00+01:00"
+
+
+def test_timestamp_without_offset_is_local_to_a_known_zone() -> None:
+    html = build_page(head=meta_published("2014-07-04T09:15:00"))
+    published = parse_later(html, url=UNDATED_URL, profile=GB).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2014-07-04T09:15:00+01:00"
+
+
+def test_timestamp_without_offset_or_known_zone_keeps_only_the_day() -> None:
+    html = build_page(head=meta_published("2014-07-04T23:15:00"), lang="en")
+    assert parse_later(html, url=UNDATED_URL).published == date(2014, 7, 4)
+
+
+def test_url_day_wins_over_a_utc_time_an_unknown_zone_moved() -> None:
+    url = "https://news.example.com/2020/02/24/council-budget-approved/"
+    html = build_page(head=meta_published("2020-02-25T02:25:54+00:00"), lang="en-US")
+    assert parse_later(html, url=url).published == date(2020, 2, 24)
+
+
+def test_url_day_does_not_move_a_modified_time() -> None:
+    url = "https://news.example.com/2020/02/24/council-budget-approved/"
+    head = '<meta property="article:modified_time" content="2020-02-25T02:25:54+00:00">'
+    modified = parse_later(build_page(head=head, lang="en-US"), url=url).modified
+    assert isinstance(modified, datetime)
+    assert modified.isoformat() == "2020-02-25T02:25:54+00:00"
+
+
+def test_javascript_date_string_in_meta() -> None:
+    head = meta_published("Tue Feb 20 2018 01:00:00 GMT+0100 (Central European Standard Time)")
+    published = parse_later(build_page(head=head), url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2018-02-20T01:00:00+01:00"
+
+
+def test_one_digit_clock_fields_in_json_ld() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x", '
+            '"datePublished": "2020-12-05T23:15:0Z"}</script>')
+    published = parse_later(build_page(head=head), url=UNDATED_URL, profile=GB).published
+    assert published == datetime(2020, 12, 5, 23, 15, tzinfo=UTC)
+
+
+# --- where printed dates are found -----------------------------------------------------------
+
+
+def test_date_in_the_article_header_inside_main_is_not_the_site_banner() -> None:
+    html = ('<html lang="en"><body><header class="site-header"><a href="/">Example</a></header>'
+            '<main><header class="entry-header"><h1>Council budget approved</h1>'
+            '<div class="article-meta"><time class="entry-date">April 13, 2020</time></div>'
+            f'</header><div class="entry-content">{PARAGRAPHS}</div></main></body></html>')
+    assert parse_later(html, url=UNDATED_URL).published == date(2020, 4, 13)
+
+
+def test_drupal_submitted_line_in_german() -> None:
+    header = '<div class="submitted">Gespeichert von <span>rasos</span> am 24. Juli 2017</div>'
+    html = build_page(header=header, lang="de")
+    assert parse_later(html, url=UNDATED_URL).published == date(2017, 7, 24)
+
+
+@pytest.mark.parametrize(
+    ("printed", "lang", "expected"),
+    [
+        ("3 de noviembre de 2014", "es", date(2014, 11, 3)),
+        ("3. Dezember 2011", "de", date(2011, 12, 3)),
+        ("14 gennaio 2020", "it", date(2020, 1, 14)),
+        ("2 décembre 2019", "fr", date(2019, 12, 2)),
+        ("5 maart 2021", "nl", date(2021, 3, 5)),
+    ],
+)
+def test_month_names_of_common_languages(printed: str, lang: str, expected: date) -> None:
+    html = build_page(header=byline(printed), lang=lang)
+    assert parse_later(html, url=UNDATED_URL).published == expected
+
+
+def test_long_post_metadata_line_gives_its_date() -> None:
+    line = ("Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:15 Uhr veröffentlicht und "
+            "unter Allgemein, Politik, Sicherheit und Recht abgelegt. Sie können die Kommentare "
+            "zu diesem Beitrag über den RSS 2.0 Feed verfolgen. Kommentare und Pings sind "
+            "derzeit geschlossen, aber Sie können einen Trackback von Ihrer Seite setzen.")
+    html = build_page(after=f'<p class="postmetadata">{line}</p>', lang="de")
+    published = parse_later(html, url=UNDATED_URL).published
+    assert published is not None and published.isoformat().startswith("2011-12-03")
+
+
+def test_labelled_date_printed_after_its_label_element() -> None:
+    header = '<div class="col"><h5 class="title-inline">Datum: </h5>03.11.2021 <br></div>'
+    html = build_page(header=header, lang="de")
+    assert parse_later(html, url=UNDATED_URL).published == date(2021, 11, 3)
+
+
+def test_dateline_printed_above_the_headline() -> None:
+    html = ('<html lang="de"><body><main><div class="text"><h3 class="teaser-meta">02.01.2022'
+            f'</h3><h1>Land zahlte Prämien</h1>{PARAGRAPHS}</div></main></body></html>')
+    assert parse_later(html, url=UNDATED_URL).published == date(2022, 1, 2)
+
+
+def test_date_after_a_last_edited_label_is_not_published() -> None:
+    header = '<div id="page-info">page revision: 8, last edited: <span class="odate">' \
+             "17 Jun 2018 15:15</span></div>"
+    assert parse_later(build_page(header=header), url=UNDATED_URL).published is None
+
+
+def test_blog_posting_date_published_in_an_entry_footer() -> None:
+    html = ('<html lang="en"><body><div class="post" itemscope '
+            'itemtype="http://schema.org/BlogPosting"><h1>Council budget approved</h1>'
+            f'<div class="post-body">{PARAGRAPHS}</div><div class="post-footer">Posted at '
+            '<abbr itemprop="datePublished" title="2019-10-16T14:33:00-07:00">2:33 PM</abbr>'
+            "</div></div></body></html>")
+    published = parse_later(html, url=UNDATED_URL).published
+    assert isinstance(published, datetime)
+    assert published.isoformat() == "2019-10-16T14:33:00-07:00"
+
+
+def test_comment_date_published_microdata_is_ignored() -> None:
+    after = ('<div itemscope itemtype="https://schema.org/Comment"><p>Nice</p>'
+             '<time itemprop="datePublished" datetime="2014-11-07T09:00:00Z">7 Nov</time></div>')
+    assert parse_later(build_page(after=after), url=UNDATED_URL).published is None
+
+
+def test_url_path_with_one_digit_month_and_day() -> None:
+    url = "https://news.example.com/home/2017/7/12/council-budget-approved"
+    record = parse_later(build_page(), url=url)
+    assert record.published == date(2017, 7, 12)
+    assert record.provenance["published"] == "url-path"
+
+
+def test_undeclared_language_is_detected_for_printed_dates() -> None:
+    body = ("<p>Rada miasta przyjęła w czwartek budżet na przyszły rok po długiej debacie, "
+            "w której wzięli udział radni wszystkich klubów.</p><p>Opozycja twierdzi, że plan "
+            "opiera się na zbyt optymistycznych prognozach dochodów z podatków lokalnych.</p>" * 2)
+    html = build_page(header=byline("4 listopada 2014"), body=body).replace(' lang="en"', "")
+    assert parse_later(html, url=UNDATED_URL).published == date(2014, 11, 4)

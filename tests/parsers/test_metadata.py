@@ -94,6 +94,65 @@ def test_title_keeps_separator_inside_headline() -> None:
     assert parse(html).title == "Budget - what it means for you"
 
 
+def test_the_articles_h1_wins_when_metadata_rewrites_the_headline() -> None:
+    head = ('<meta property="og:title" content="Why the council budget matters to you">'
+            + ld('{"@type": "NewsArticle", "headline": "Budget: what it means"}'))
+    record = parse(build_page(head=head))
+    assert record.title == "Council budget approved"
+    assert record.provenance["title"] == "h1"
+
+
+def test_an_h1_outside_the_article_does_not_override_metadata() -> None:
+    head = '<meta property="og:title" content="Budget: what it means">'
+    html = build_page(head=head).replace("<h1>Council budget approved</h1>", "").replace(
+        "<main>", "<main><h1>Politics and council news</h1>")
+    assert parse(html).title == "Budget: what it means"
+
+
+def test_an_h1_linking_to_the_front_page_is_the_logo() -> None:
+    html = build_page().replace("<title>Council budget approved | Example News</title>",
+                                "<title>Enchufla Figuren - Salsa-Figuren - Rueda in Berlin</title>")
+    logo = '<h1><a href="/"><span>Salsa-Figuren - Rueda in Berlin</span></a></h1>'
+    html = html.replace('<meta property="og:site_name" content="Example News">', "").replace(
+        "<h1>Council budget approved</h1>", "").replace('<nav class="menu">', logo + "<nav>")
+    assert parse(html).title == "Enchufla Figuren"
+
+
+def test_kicker_and_byline_inside_the_h1_are_not_the_title() -> None:
+    kicker = build_page().replace(
+        "<h1>Council budget approved</h1>",
+        '<h1><span class="subtitle">County hall</span> Council budget approved</h1>')
+    assert parse(kicker).title == "Council budget approved"
+    topline = build_page().replace(
+        "<h1>Council budget approved</h1>",
+        '<h1><span class="headline--topline">County hall</span><span>: </span>'
+        "<span>Council budget approved</span></h1>")
+    assert parse(topline).title == "Council budget approved"
+    byline = build_page().replace(
+        "<h1>Council budget approved</h1>",
+        '<h1>Council budget approved <h4 class="author">Published by Ann Smith on '
+        '<time datetime="2014-11-04">4 November</time></h4></h1>')
+    assert parse(byline).title == "Council budget approved"
+
+
+def test_an_h1_that_only_contains_the_host_name_is_still_a_headline() -> None:
+    head = '<meta property="og:title" content="Run the newsroom on a budget - News Example">'
+    html = build_page(head=head, title="Example News Desktop 15 for the newsroom").replace(
+        "<title>Example News Desktop 15 for the newsroom | Example News</title>",
+        "<title>Run the newsroom on a budget</title>")
+    assert parse(html, url="https://example.com/2014/11/04/desktop/").title == (
+        "Example News Desktop 15 for the newsroom")
+
+
+def test_title_h1_in_a_wrapper_named_for_ad_margins_is_not_elsewhere() -> None:
+    head = ('<meta property="og:title" content="Budget approved after three hours">'
+            + ld('{"@type": "NewsArticle", "headline": "Budget approved"}'))
+    html = build_page(head=head).replace("<h1>Council budget approved</h1>", "").replace(
+        "<main>", '<div class="Page-ad-margins"><h1>Budget approved after three hours</h1><main>'
+    ).replace("</main>", "</main></div>")
+    assert parse(html).title == "Budget approved after three hours"
+
+
 def test_canonical_url_is_made_absolute_and_og_url_is_the_fallback() -> None:
     canonical = parse(build_page(head='<link rel="canonical" href="/news/budget/">'))
     assert canonical.canonical_url == "https://news.example.com/news/budget/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parsers import parse_article
-from tests.parsers.pages import GB, URL, build_page
+from tests.parsers.pages import GB, PARAGRAPHS, URL, build_page
 
 
 def teaser(n: int) -> str:
@@ -68,3 +68,33 @@ def test_messy_html_never_raises() -> None:
     for html in messy:
         parse_article(html, URL)
         parse_article(html.encode("utf-16"), URL)
+
+
+def more_stories(n: int) -> str:
+    return "".join(f'<h3><a href="/news/other-{k}/">Another story number {k}</a></h3>'
+                   for k in range(n))
+
+
+def test_short_paywalled_article_with_related_teasers_is_an_article() -> None:
+    body = ("<p>A senior official has said in a sworn statement that anyone determined to "
+            "escape could do so.</p>"
+            f'<div class="td-related-posts">{more_stories(8)}</div>')
+    head = '<meta property="og:type" content="article">'
+    record = parse_article(build_page(head=head, body=body), URL)
+    assert record is not None
+    assert record.body.startswith("A senior official")
+
+
+def test_article_followed_by_unmarked_teaser_headings_is_an_article() -> None:
+    body = PARAGRAPHS * 2 + more_stories(6)
+    assert parse_article(build_page(body=body), URL) is not None
+
+
+def test_page_of_lists_is_an_article() -> None:
+    items = "".join(f"<li>step {n}: the follower turns under the leader's right arm</li>"
+                    for n in range(12))
+    body = f"<h2>Enchufla</h2><ul>{items}</ul><h2>Variants</h2><ul>{items}</ul>"
+    html = build_page(body=body).replace('<div class="entry-content">', '<div id="page-content">')
+    record = parse_article(html, "https://wiki.example.com/enchufla")
+    assert record is not None
+    assert record.lists[0].items[0] == "step 0: the follower turns under the leader's right arm"
