@@ -1011,6 +1011,7 @@ ARTICLES: tuple[ArticleSpec, ...] = (
         variant="bbc",
         title="Council chief’s £200,000 pay packet criticised",
         when=_t(2009, 3, 12, 14, 27),
+        modified=_t(2009, 3, 12, 16, 40),
         authors=("Peter Hale",),
         text="""
         The chief executive of Birmingham City Council is paid more than £200,000 a year,
@@ -1048,6 +1049,7 @@ ARTICLES: tuple[ArticleSpec, ...] = (
         variant="bbc",
         title="Hippodrome’s £4m refit: “a new era” for the theatre",
         when=_t(2009, 11, 16, 9, 5),
+        modified=_t(2009, 11, 16, 11, 52),
         authors=("Peter Hale",),
         text="""
         The Birmingham Hippodrome has unveiled a £4 million refit, which its chief executive

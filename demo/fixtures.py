@@ -89,8 +89,9 @@ CASES = (
         "legacy-cp1252-no-charset",
         "/archive/2009/03/council-chiefs-200000-pay-packet-criticised.htm",
         "A 2009 table layout in windows-1252 (curly quotes, £, en dash) with no charset in the "
-        "HTTP header or the page; unclosed <P> tags; \"Last Updated: Thursday, 12 March 2009, "
-        "14:27 GMT\"; a bold \"By Peter Hale\" byline outside any paragraph.",
+        "HTTP header or the page; unclosed <P> tags; \"Last updated: Thursday, 12 March 2009, "
+        "16:40 GMT\" above the headline and \"Published: ... 14:27 GMT\" under a bold "
+        "\"By Peter Hale\" byline outside any paragraph.",
     ),
     DemoCase(
         "legacy-utf8-labelled-latin1",

@@ -1122,14 +1122,25 @@ function hideMenu(n) {{ if (document.getElementById) {{ document.getElementById(
 """
 
 
+def gmt_stamp(when: datetime) -> str:
+    """A naive London time in winter as "Thursday, 12 March 2009, 14:27 GMT"."""
+    return (
+        f"{DAYS[when.weekday()]}, {when.day} {MONTHS[when.month - 1]} {when.year}, "
+        f"{when:%H:%M} GMT"
+    )
+
+
 def render_legacy(truth: ArticleTruth, chrome: Chrome, *, charset_meta: str = "") -> str:
     spec = truth.spec
     when = spec.when
+    published_line = ""
     if spec.variant == "bbc":
+        # An old news CMS: "Last updated" above the headline, "Published" under the byline.
         assert isinstance(when, datetime)
-        stamp = (
-            f"Last Updated: {DAYS[when.weekday()]}, {when.day} {MONTHS[when.month - 1]} "
-            f"{when.year}, {when:%H:%M} GMT"
+        assert spec.modified is not None
+        stamp = f"Last updated: {gmt_stamp(spec.modified)}"
+        published_line = (
+            f'<FONT SIZE="1" COLOR="#666666" CLASS="date">Published: {gmt_stamp(when)}</FONT><BR>'
         )
     else:
         suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}.get(
@@ -1141,7 +1152,8 @@ def render_legacy(truth: ArticleTruth, chrome: Chrome, *, charset_meta: str = ""
 <FONT SIZE="1" COLOR="#666666" CLASS="date">{stamp}</FONT><BR>
 <H1 CLASS="headline">{e(truth.title)}</H1>
 <B>By {e(author)}</B><BR>
-<I>Political staff</I>
+<I>Political staff</I><BR>
+{published_line}
 {body_html(truth, chrome, paragraph_tag="P")}
 <P><FONT SIZE="1"><A HREF="{chrome.url("/archive/")}">Back to the archive</A> | <A HREF="javascript:window.print()">Printable version</A> | <A HREF="mailto:?subject={e(truth.title)}">E-mail this story to a friend</A></FONT>
 </TD></TR></TABLE>"""

@@ -63,7 +63,7 @@ class ArticleTruth:
     authors: tuple[str, ...]
     section: str | None
     tags: tuple[str, ...]
-    language: str | None  # from <html lang>; the legacy pages declare none
+    language: str | None  # every demo page is English: declared, or detected on legacy pages
     blocks: tuple[Block, ...]  # the body in reading order
     related: tuple[RelatedLink, ...]
     images: tuple[ArticleImage, ...]
@@ -87,13 +87,25 @@ class ArticleTruth:
         return tuple(block for block in self.blocks if isinstance(block, ListBlock))
 
     @property
+    def standfirst(self) -> str | None:
+        """The summary as printed under the headline (only the group template prints it)."""
+        return self.summary if self.template == GROUP else None
+
+    @property
     def body(self) -> str:
-        """The record's ``body``: blocks separated by blank lines, one list item a line."""
+        """The record's ``body``: the printed standfirst first, as readers read it, then the
+        blocks; blocks separated by blank lines, one list item a line. A summary that is
+        only the page's meta description is never part of it."""
         return "\n\n".join(
-            "\n".join(block.items) if isinstance(block, ListBlock)
-            else block.text if isinstance(block, Subheading)
-            else block
-            for block in self.blocks
+            [
+                *([self.standfirst] if self.standfirst else []),
+                *(
+                    "\n".join(block.items) if isinstance(block, ListBlock)
+                    else block.text if isinstance(block, Subheading)
+                    else block
+                    for block in self.blocks
+                ),
+            ]
         )
 
     @property
@@ -230,7 +242,7 @@ def _modified(spec: ArticleSpec) -> date | datetime | None:
     if spec.template == GROUP:
         # The group CMS always states dateModified; unedited stories repeat datePublished.
         return london_to_utc(spec.modified or _as_datetime(spec.when)).astimezone(LONDON)
-    if spec.template == DATED and spec.modified is not None:
+    if spec.template in (DATED, LEGACY, LEGACY_MISLABELLED) and spec.modified is not None:
         return london_to_utc(spec.modified).astimezone(LONDON)
     return None
 
@@ -274,7 +286,7 @@ def build_truths(base_url: str) -> tuple[ArticleTruth, ...]:
             authors=spec.authors,
             section=spec.section,
             tags=spec.tags,
-            language=None if spec.template in (LEGACY, LEGACY_MISLABELLED) else "en",
+            language="en",
             blocks=blocks,
             related=(),
             images=images,

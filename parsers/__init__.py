@@ -11,16 +11,17 @@ from items import ArticleRecord
 from parsers.authors import extract_authors
 from parsers.content import Content, block_text, extract_content
 from parsers.dates import extract_modified, extract_published
-from parsers.decoding import NotHTMLError, decode_html
+from parsers.decoding import NotHTMLError, decode_html_utf8
 from parsers.language import detected_language
 from parsers.metadata import (
     extract_canonical_url,
     extract_language,
     extract_section,
-    extract_summary,
     extract_tags,
     extract_title,
     find_headline,
+    find_standfirst,
+    summary_given,
 )
 from parsers.page import Found, Page, is_inside, parse_tree
 from parsers.related import extract_related
@@ -60,10 +61,10 @@ def parse_article(
     Never raises on messy HTML.
     """
     try:
-        text = decode_html(html, http_charset=http_charset)
+        _text, utf8 = decode_html_utf8(html, http_charset=http_charset)
     except NotHTMLError:
         return None
-    tree = parse_tree(text)
+    tree = parse_tree(utf8)
     if tree is None:
         return None
     page = Page(tree, url, profile=profile, fetched_at=fetched_at)
@@ -81,7 +82,10 @@ def parse_article(
     if declared is None and not _is_article(page, content, published):
         return None
     canonical = extract_canonical_url(page)
-    summary = extract_summary(page, scope=scope)
+    standfirst = find_standfirst(page, scope=scope)
+    summary = summary_given(page, standfirst)
+    if standfirst is not None and _above(page, standfirst[0], content.container):
+        content.add_standfirst(standfirst[1])
     modified = extract_modified(page, scope=scope)
     authors = extract_authors(page, scope=scope, printed_byline=content.byline)
     section = extract_section(page)
@@ -146,6 +150,13 @@ def _article_scope(page: Page, container: HtmlElement) -> HtmlElement:
             break
         node = parent
     return container
+
+
+def _above(page: Page, element: HtmlElement, container: HtmlElement) -> bool:
+    """The element comes before the article text, outside it (a standfirst under the headline)."""
+    if is_inside(element, container) or is_inside(container, element):
+        return False
+    return page.positions[element] < page.positions[container]
 
 
 def _is_article(page: Page, content: Content, published: _Provenance | None) -> bool:

@@ -201,20 +201,67 @@ def class_tokens(element: HtmlElement) -> list[str]:
 
 def class_words(element: HtmlElement) -> frozenset[str]:
     """Lower-case words of the element's class and id names ("relatedPosts" -> related, posts)."""
-    return _words(element.get("class"), element.get("id"))
+    return words_of(element.get("class"), element.get("id"))
+
+
+def has_class_word(element: HtmlElement, words: frozenset[str]) -> bool:
+    """One of the (lower-case) words is a class word of the element, or, for words with a
+    "-" or "_", one of its class names or its id as written."""
+    class_names, element_id = element.get("class"), element.get("id")
+    if not class_names and not element_id:
+        return False
+    lowered = f"{class_names or ''} {element_id or ''}".lower()
+    # Every class word is a piece of a name: a word that is no substring of the names is none
+    # of its class words. One regex search says so, and most elements fail it.
+    if _any_of(words).search(lowered) is None:
+        return False
+    return bool(words_of(class_names, element_id) & words) or any(
+        token in words for token in lowered.split()
+    )
+
+
+@lru_cache(maxsize=64)
+def _any_of(words: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(word) for word in sorted(words)))
 
 
 @lru_cache(maxsize=8192)
-def _words(class_names: str | None, element_id: str | None) -> frozenset[str]:
+def words_of(class_names: str | None, element_id: str | None) -> frozenset[str]:
+    """class_words() of a class attribute and an id, as written."""
+    if not class_names and not element_id:
+        return _NO_WORDS
     words: set[str] = set()
     for token in f"{class_names or ''} {element_id or ''}".split():
-        if _TAXONOMY.match(token):
-            continue
-        parts = {part.lower() for part in _SPLIT.split(token) if part}
-        if _BUILDER.match(token):
-            parts -= _BUILDER_LAYOUT
-        words.update(parts)
+        if token.isalnum() and token.isascii() and token == token.lower():
+            words.add(token)  # "post", "row": the word is the name (as _token_words says)
+        else:
+            words |= _token_words(token)
     return frozenset(words)
+
+
+_NO_WORDS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=16384)
+def _token_words(token: str) -> frozenset[str]:
+    """The words of one class name or id: the same names recur on many sites' pages."""
+    if token.isascii() and token == token.lower():
+        # The usual name, "entry-content" or "post": no camelCase to split, so plain string
+        # methods give what the regexes below give, several times faster.
+        if token.isalnum():
+            return frozenset((token,))
+        if token.startswith(_TAXONOMY_PREFIXES):
+            return _NO_WORDS
+        parts = {part for part in token.translate(_TO_HYPHEN).split("-") if part}
+        if token.startswith(_BUILDER_PREFIXES):
+            parts -= _BUILDER_LAYOUT
+        return frozenset(parts)
+    if _TAXONOMY.match(token):
+        return _NO_WORDS
+    parts = {part.lower() for part in _SPLIT.split(token) if part}
+    if _BUILDER.match(token):
+        parts -= _BUILDER_LAYOUT
+    return frozenset(parts)
 
 
 # WordPress and other CMSs put the post's taxonomy on its element ("category-comment",
@@ -225,6 +272,14 @@ _TAXONOMY = re.compile(r"^(?:category|tag|format|status|type|term|topic|has|with
 # "so-widget-sow-editor"), text included: there the word is layout, not a sidebar widget.
 _BUILDER = re.compile(r"^(?:elementor|siteorigin|so)-", re.I)
 _BUILDER_LAYOUT = frozenset({"widget", "widgets"})
+# The same, for names already in lower-case ASCII.
+_TAXONOMY_PREFIXES = (
+    *(f"{word}-" for word in ("category", "tag", "format", "status", "type", "term", "topic")),
+    "has-",
+    "with-",
+)
+_BUILDER_PREFIXES = ("elementor-", "siteorigin-", "so-")
+_TO_HYPHEN = str.maketrans("_:.", "---")  # the other separators _SPLIT knows in such names
 # Class names and ids of the element holding an article's text, on common CMS themes.
 _BODY_CLASS = re.compile(
     r"(?:^|[-_])(?:entry|post|article|story|blog|news|single|text|field-name-body|"
@@ -243,9 +298,15 @@ def is_named_body(element: HtmlElement) -> bool:
 
 @lru_cache(maxsize=8192)
 def _names_body(class_names: str | None, element_id: str | None) -> bool:
+    names = f"{class_names or ''} {element_id or ''}"
     return any(
-        _BODY_CLASS.match(token) for token in f"{class_names or ''} {element_id or ''}".split()
+        token.lower().endswith(_BODY_ENDINGS) and _BODY_CLASS.match(token)
+        for token in names.split()
     )
+
+
+# How every name _BODY_CLASS matches ends: a cheap test that most names fail.
+_BODY_ENDINGS = ("content", "body", "text", "copy", "entry")
 
 
 def chrome_kind(element: HtmlElement) -> Chrome | None:
@@ -260,22 +321,38 @@ def chrome_kind(element: HtmlElement) -> Chrome | None:
         return "strong"
     if element.get("role") in STRONG_ROLES:
         return "strong"
-    tokens = class_tokens(element)
-    if tokens:
-        if any(token.lower() in HIDDEN_TOKENS for token in tokens):
+    class_names, element_id = element.get("class"), element.get("id")
+    if class_names or element_id:
+        verdict = _class_verdict(class_names, element_id)
+        if verdict == "strong":
             return "strong"
-        if _names_body(element.get("class"), element.get("id")):
+        if verdict == "body":
             return None  # "entry-content paywall-container": the text, whatever else it is
-        words = class_words(element)
-        if words & STRONG_WORDS or any(word.startswith(STRONG_PREFIXES) for word in words):
-            return "strong"
-        if words & CAPTION_WORDS and element.find(".//img") is None:
-            return "strong"  # the caption's text; a wrapper of image and caption is not
-        if words & WEAK_WORDS:
+        if verdict.startswith("caption"):
+            if element.find(".//img") is None:
+                return "strong"  # the caption's text; a wrapper of image and caption is not
+            verdict = verdict.removeprefix("caption")
+        if verdict == "weak":
             return "weak"
     if tag in WEAK_TAGS:
         return "weak"
     return None
+
+
+@lru_cache(maxsize=8192)
+def _class_verdict(class_names: str | None, element_id: str | None) -> str:
+    """What class and id say, in chrome_kind's order: "strong", "body" (the article text),
+    "caption" (chrome unless it wraps an image) then "weak", or "" for nothing."""
+    tokens = f"{class_names or ''} {element_id or ''}".split()
+    if any(token.lower() in HIDDEN_TOKENS for token in tokens):
+        return "strong"
+    if _names_body(class_names, element_id):
+        return "body"
+    words = words_of(class_names, element_id)
+    if words & STRONG_WORDS or any(word.startswith(STRONG_PREFIXES) for word in words):
+        return "strong"
+    weak = "weak" if words & WEAK_WORDS else ""
+    return "caption" + weak if words & CAPTION_WORDS else weak
 
 
 # Ancestors that put an element outside the article: a date, author or title found inside

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-
-from lxml import etree
 
 from items import ArticleImage, ListBlock
 from parsers.boilerplate import (
@@ -18,7 +16,7 @@ from parsers.boilerplate import (
     is_related_heading,
 )
 from parsers.page import Found, Page, is_inside
-from parsers.text import INVISIBLE_TAGS, squash, squash_lines, text_of
+from parsers.text import INVISIBLE_TAGS, squash, squash_lines, text_and_links, text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -151,6 +149,13 @@ class Content:
                 del self.blocks[index]
                 return
 
+    def add_standfirst(self, text: str) -> None:
+        """Put the standfirst printed above the text first in the body, as readers read it,
+        unless the text already has it."""
+        key = squash(text).casefold()
+        if key and all(block_text(block).casefold() != key for block in self.blocks):
+            self.blocks.insert(0, Block("p", squash(text)))
+
     @property
     def teasers(self) -> int:
         """Headings that are links, as a listing's teasers are (an article's are not)."""
@@ -207,7 +212,7 @@ def _list_heading(previous: Block | None) -> str | None:
 
 def extract_content(page: Page) -> Content:
     """The article's text blocks and images; an empty Content when no container is found."""
-    scores = _TextMap(page.tree)
+    scores = _TextMap(page)
     found = find_container(page, scores)
     if found is None:
         return Content(container=None, how="none")
@@ -228,7 +233,6 @@ def extract_content(page: Page) -> Content:
     )
 
 
-_ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody' or @property='articleBody']")
 _PART_LEVELS = 4  # the parts of one body sit within this many levels of each other
 
 
@@ -245,9 +249,10 @@ def _body_parts(page: Page, scores: _TextMap, chosen: HtmlElement) -> list[HtmlE
         return [chosen]
     others = [
         part
-        for part in _ARTICLE_BODY(page.tree)
+        for part in page.elements
         if (
-            part.tag == chosen.tag
+            (part.get("itemprop") == "articleBody" or part.get("property") == "articleBody")
+            and part.tag == chosen.tag
             and part.get("class") == chosen.get("class")
             and scores.text_length(part) >= 100
             and is_inside(part, region)
@@ -272,7 +277,7 @@ def _take_byline(blocks: list[Block]) -> str | None:
 
 def find_container(page: Page, scores: _TextMap | None = None) -> Found[HtmlElement] | None:
     """The element holding the article text: profile selector, article markup, then text density."""
-    scores = scores or _TextMap(page.tree)
+    scores = scores or _TextMap(page)
     best = scores.best_node()
     for how, candidates in _semantic_candidates(page):
         chosen = _richest(candidates, scores)
@@ -291,18 +296,22 @@ def find_container(page: Page, scores: _TextMap | None = None) -> Found[HtmlElem
 
 def _semantic_candidates(page: Page) -> Iterator[tuple[str, list[HtmlElement]]]:
     yield "selector", page.select(page.selector_for("body"))
+    elements = page.elements
     yield (
         "itemprop",
-        page.tree.xpath(
-            "//*[@itemprop='articleBody' or @property='articleBody' or @itemprop='text']"
-        ),
+        [
+            e
+            for e in elements
+            if e.get("itemprop") in _BODY_ITEMPROPS or e.get("property") == "articleBody"
+        ],
     )
-    yield (
-        "class",
-        [e for e in page.tree.iter("div", "section", "article", "main", "td") if is_named_body(e)],
-    )
-    yield "article", list(page.tree.iter("article"))
-    yield "main", page.tree.xpath("//main | //*[@role='main']")
+    yield "class", [e for e in elements if e.tag in _NAMED_BODY_TAGS and is_named_body(e)]
+    yield "article", [e for e in elements if e.tag == "article"]
+    yield "main", [e for e in elements if e.tag == "main" or e.get("role") == "main"]
+
+
+_BODY_ITEMPROPS = frozenset({"articleBody", "text"})
+_NAMED_BODY_TAGS = frozenset({"div", "section", "article", "main", "td"})
 
 
 def _richest(candidates: list[HtmlElement], scores: _TextMap) -> HtmlElement | None:
@@ -350,21 +359,51 @@ def _agrees(candidate: HtmlElement, best: HtmlElement | None, scores: _TextMap) 
     return scores.text_length(candidate) >= 0.5 * scores.text_length(best)
 
 
-# Elements read as paragraphs when scoring: <p>, and others that hold text directly, as the
-# <div>s and <td>s of older CMSs do.
-_NO_BLOCKS = "not(.//p|.//div|.//table|.//ul|.//ol|.//section|.//article|.//h2|.//h3|.//blockquote)"
-_PARAGRAPHS = etree.XPath(
-    f"//p | //pre | //li[{_NO_BLOCKS}] | //td[{_NO_BLOCKS}] | //blockquote[{_NO_BLOCKS}] | "
-    f"//dd[{_NO_BLOCKS}] | //div[{_NO_BLOCKS}] | //h2 | //h3 | //h4 | //h5 | //h6"
+# Elements read as paragraphs when scoring: <p>, <pre> and headings, and elements that hold
+# text directly (no block inside), as the <div>s and <td>s of older CMSs do.
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "h2", "h3", "h4", "h5", "h6"})
+_PARAGRAPH_UNLESS_BLOCKS = frozenset({"li", "td", "blockquote", "dd", "div"})
+_INNER_BLOCKS = frozenset(
+    {"p", "div", "table", "ul", "ol", "section", "article", "h2", "h3", "blockquote"}
 )
+
+
+def _paragraphs(elements: tuple[HtmlElement, ...]) -> list[HtmlElement]:
+    """The elements read as paragraphs, in document order, found in one pass."""
+    holders: set[HtmlElement] = set()  # elements with an inner block somewhere inside
+    found: list[HtmlElement] = []
+    for element in elements:
+        tag = element.tag
+        if tag in _INNER_BLOCKS:
+            parent = element.getparent()
+            while parent is not None and parent not in holders:
+                holders.add(parent)  # and its ancestors, if not already marked
+                parent = parent.getparent()
+        if tag in _PARAGRAPH_TAGS or tag in _PARAGRAPH_UNLESS_BLOCKS:
+            found.append(element)
+    return [e for e in found if e.tag in _PARAGRAPH_TAGS or e not in holders]
+
+
 # Characters: a heading this long is a sentence set in a heading's type, read as a paragraph.
 _PROSE_HEADING = 60
 
 
-_LOOSE_TEXT = etree.XPath(
-    "//div[text()[string-length(normalize-space()) > 20]]"
-    " | //td[text()[string-length(normalize-space()) > 20]]"
-)
+_LOOSE_TEXT_TAGS = frozenset({"div", "td"})
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+_LOOSE_LINE = 20  # characters: a line of loose text longer than this may be a paragraph
+
+
+def _has_loose_text(element: HtmlElement) -> bool:
+    """A <div> or <td> with a line of text of its own, between or around its children."""
+    for text in (element.text, *(child.tail for child in element)):
+        # XPath's normalize-space(): only XML white space counts; never longer than the text.
+        if (
+            text
+            and len(text) > _LOOSE_LINE
+            and len(_XML_SPACE.sub(" ", text).strip(" ")) > _LOOSE_LINE
+        ):
+            return True
+    return False
 
 
 def _is_script_text(element: HtmlElement) -> bool:
@@ -394,6 +433,23 @@ def _lineage(element: HtmlElement, *, own: bool) -> Iterator[HtmlElement]:
     yield from element.iterancestors()
 
 
+def _summed_up(weights: Iterable[tuple[HtmlElement, int, bool]]) -> dict[HtmlElement, int]:
+    """Each element's total of the weights of the paragraphs inside it (or its own, when the
+    text is the element's own): added up per parent first, then once up each ancestor line."""
+    by_parent: dict[HtmlElement, int] = {}
+    totals: dict[HtmlElement, int] = {}
+    for element, weight, own in weights:
+        if own:
+            totals[element] = totals.get(element, 0) + weight
+        parent = element.getparent()
+        if parent is not None:
+            by_parent[parent] = by_parent.get(parent, 0) + weight
+    for parent, weight in by_parent.items():
+        for node in _lineage(parent, own=True):
+            totals[node] = totals.get(node, 0) + weight
+    return totals
+
+
 # The page footer and side columns: never the article, unless they wrap most of the page.
 _PAGE_CHROME_TAGS = frozenset({"footer", "aside"})
 
@@ -401,17 +457,16 @@ _PAGE_CHROME_TAGS = frozenset({"footer", "aside"})
 class _TextMap:
     """Paragraph text per element (for choosing containers) and a readability-style score."""
 
-    def __init__(self, tree: HtmlElement) -> None:
-        self.length: dict[HtmlElement, int] = {}
+    def __init__(self, page: Page) -> None:
+        tree = page.tree
         self.score: dict[HtmlElement, float] = {}
         # (element, weight, points, whether the text is the element's own)
         paragraphs: list[tuple[HtmlElement, int, float, bool]] = []
-        candidates = _PARAGRAPHS(tree)
+        candidates = _paragraphs(page.elements)
         for paragraph in candidates:
-            text = text_of(paragraph)
+            text, linked = text_and_links(paragraph)
             if len(text) < (_PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25):
                 continue
-            linked = sum(len(text_of(a)) for a in paragraph.iter("a"))
             weight = len(text) - linked
             if weight <= 0 or _in_link(paragraph):
                 continue
@@ -420,8 +475,10 @@ class _TextMap:
                 (paragraph, weight, points if paragraph.tag == "p" else points / 2, False)
             )
         read = set(candidates)
-        for element in _LOOSE_TEXT(tree):
-            if element in read:
+        for element in page.elements:
+            if element.tag not in _LOOSE_TEXT_TAGS or element in read:
+                continue
+            if not _has_loose_text(element):
                 continue
             # Text written straight into a <div> between its child blocks, lines kept apart by
             # <br>: the element itself is the paragraph's parent.
@@ -429,20 +486,21 @@ class _TextMap:
             if len(loose) >= 100 and not _looks_like_code(loose):
                 points = 1 + loose.count(",") + min(len(loose) / 100, 3)
                 paragraphs.append((element, len(loose), points / 2, True))
-        raw: dict[HtmlElement, int] = {}
-        for paragraph, weight, _, own in paragraphs:
-            for node in _lineage(paragraph, own=own):
-                raw[node] = raw.get(node, 0) + weight
-        self.raw = raw
-        self._total = max(raw.get(tree, 0), 1)
+        self.raw: dict[HtmlElement, int] = _summed_up(
+            (paragraph, weight, own) for paragraph, weight, _, own in paragraphs
+        )
+        self._total = max(self.raw.get(tree, 0), 1)
         self._chrome: dict[HtmlElement, bool] = {}
+        counted: list[tuple[HtmlElement, int, bool]] = []
         for paragraph, weight, points, own in paragraphs:
             if self._in_chrome(paragraph):
                 continue
+            counted.append((paragraph, weight, own))
             for depth, node in enumerate(_lineage(paragraph, own=own)):
-                self.length[node] = self.length.get(node, 0) + weight
-                if depth < 2:
-                    self.score[node] = self.score.get(node, 0.0) + points / (1 + depth)
+                self.score[node] = self.score.get(node, 0.0) + points / (1 + depth)
+                if depth:
+                    break
+        self.length: dict[HtmlElement, int] = _summed_up(counted)
 
     def _in_chrome(self, element: HtmlElement) -> bool:
         """Inside chrome, unless that "chrome" wraps most of the page's text (a class such as
@@ -516,6 +574,11 @@ class _Walker:
         return share < 0.5 and self.scores.text_length(element) < _WEAK_PROSE
 
     def flush(self) -> None:
+        if not self._buffer:  # nothing read since the last block (the usual case)
+            self._link_chars = 0
+            if self._links:
+                self._links = []
+            return
         text = squash_lines("".join(self._buffer))
         if text:
             self.blocks.append(

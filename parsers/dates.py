@@ -11,6 +11,7 @@ no instant, so only its day is kept (a ``date``), rather than an invented offset
 from __future__ import annotations
 
 import email.utils
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+from lxml import etree
 
 from parsers.boilerplate import class_words, is_elsewhere
 from parsers.language import detect_language
@@ -91,6 +93,9 @@ _RELATIVE = re.compile(
     r"\bayer\b|\bhace\b|\bieri\b|\bfa\b|\bsiden\b|\bgeleden\b|\bgisteren\b",
     re.I,
 )
+# Two numbers, or a number and a word (a month's name): a lone "2015" names no day, and
+# dateparser, the slowest step here, need not be asked.
+_NAMES_A_DAY = re.compile(r"\d\D+\d|\d.*[^\W\d_]{3}|[^\W\d_]{3}.*\d")
 _HOUR_PRECISE = re.compile(r"\b(?:min|minute|minuten|hour|hr|stunde|heure|hora|ora|uur)", re.I)
 _CLOCK = re.compile(r"\d[:.h]\d\d|\d\s*[ap]\.?m\b", re.I)
 _LEADING_WORDS = re.compile(
@@ -169,6 +174,16 @@ _NOT_PUBLISHED_WORDS = frozenset(
     }
 )
 _MODIFIED_WORDS = frozenset({"updated", "update", "modified", "lastmod"})
+
+
+# Elements that may be marked by class or id, and <time>s; the words are checked in Python
+# (class_words is cached by class string), which is faster than XPath's string functions.
+_MARKABLE = etree.XPath(".//*[@class or @id] | .//time")
+# Author credits: rel=author links, and elements whose class or id says "author".
+_REL_AUTHOR = etree.XPath(".//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]")
+# Class words that name the publication date itself: hAtom's "entry-date published updated"
+# marks the one date of a never-edited post with both, and it is the publication date.
+_PUBLISHED_WORDS = frozenset({"published", "pubdate", "publishdate", "publish", "posted"})
 # /2014/11/04/, /2017/7/12/, /2014-11-04-, /20141104/ in an article's path.
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)([/-]?)(0[1-9]|1[0-2]|(?<=/)[1-9](?=/))\2"
@@ -284,11 +299,17 @@ def extract_published(page: Page, *, scope: HtmlElement | None = None) -> Found[
     ``scope`` is the element holding the article (headline, byline, body), searched first.
     """
     dating = _Dating(page, scope, published=True)
-    return first_found(
-        lambda: _from_selector(dating, "published"),
+    selected = _from_selector(dating, "published")
+    if selected is not None:
+        return selected
+    claimed = first_found(
         lambda: _from_json_ld(dating, "datePublished", "dateCreated"),
         lambda: _from_meta(dating, _PUBLISHED_META),
         lambda: _from_itemprop(dating, "datepublished"),
+    )
+    if claimed is not None:
+        return _reconciled(dating, claimed)
+    return first_found(
         lambda: _from_time_element(dating, modified=False),
         lambda: _from_byline(dating),
         lambda: _from_url_path(dating),
@@ -304,7 +325,28 @@ def extract_modified(page: Page, *, scope: HtmlElement | None = None) -> Found[D
         lambda: _from_meta(dating, _MODIFIED_META),
         lambda: _from_itemprop(dating, "datemodified"),
         lambda: _from_time_element(dating, modified=True),
+        lambda: _from_update_line(dating),
     )
+
+
+def _reconciled(dating: _Dating, claimed: Found[DateValue]) -> Found[DateValue]:
+    """The page's machine-readable claim, unless the article's own address contradicts it.
+
+    A date in the URL path is fixed when the article is first saved; a datePublished days
+    after it comes from a re-import or a re-index of the archive (a CMS migration stamps
+    every old post with the day it ran), so the URL's earlier day is the publication day.
+    """
+    url_date = _from_url_path(dating)
+    if url_date is None or not _later_day(claimed.value, url_date.value):
+        return claimed
+    return url_date
+
+
+def _later_day(value: DateValue, than: DateValue) -> bool:
+    """More than a day after: two readings of one instant in two zones differ by one day."""
+    day = value.date() if isinstance(value, datetime) else value
+    other = than.date() if isinstance(than, datetime) else than
+    return (day - other).days > 1
 
 
 _PUBLISHED_META = (
@@ -515,6 +557,8 @@ def _from_json_ld(dating: _Dating, *keys: str) -> Found[DateValue] | None:
             raw = obj.get(key)
             if isinstance(raw, list) and raw:
                 raw = raw[0]
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)  # a Unix timestamp, in seconds or milliseconds
             if isinstance(raw, str):
                 value = _machine_date(raw, dating=dating)
                 if value is not None:
@@ -570,10 +614,9 @@ def _in_listing(element: HtmlElement) -> bool:
 def _from_time_element(dating: _Dating, *, modified: bool) -> Found[DateValue] | None:
     for element in _in_scope_first(dating, "time"):
         raw = element.get("datetime") or element.get("content")
-        if not raw or not in_article_item(element):
+        if not raw or _in_quote(element) or not in_article_item(element):
             continue
-        words = class_words(element) | _parent_words(element)
-        if bool(words & _MODIFIED_WORDS) != modified:
+        if _says_modified(element) != modified:
             continue
         value = _machine_date(raw, dating=dating)
         if value is not None:
@@ -581,8 +624,25 @@ def _from_time_element(dating: _Dating, *, modified: bool) -> Found[DateValue] |
     return None
 
 
+def _says_modified(element: HtmlElement) -> bool:
+    """Marked as the modified date, by its class, its parent's or a printed "Updated" label."""
+    words = class_words(element) | _parent_words(element)
+    if words & _PUBLISHED_WORDS:
+        return False
+    return bool(words & _MODIFIED_WORDS) or _after_update_label(element)
+
+
+def _in_quote(element: HtmlElement) -> bool:
+    """Inside a quotation: an embedded post (Instagram, X, Mastodon) dated by its author."""
+    return any(node.tag in {"blockquote", "q"} for node in element.iterancestors())
+
+
 def _from_byline(dating: _Dating) -> Found[DateValue] | None:
     for element in _date_elements(dating):
+        value = _date_of_element(dating, element)
+        if value is not None:
+            return Found(value, "byline")
+    for element in _author_lines(dating):
         value = _date_of_element(dating, element)
         if value is not None:
             return Found(value, "byline")
@@ -607,8 +667,50 @@ def _from_url_path(dating: _Dating) -> Found[DateValue] | None:
     return Found(value, "url-path")
 
 
+def _from_update_line(dating: _Dating) -> Found[DateValue] | None:
+    """A printed "Last updated: 12 March 2009, 16:40 GMT" in a date line of the article
+    (only the article's own lines: a page-wide search costs more than this rare case is worth).
+    """
+    for element in _date_elements(dating, article_only=True):
+        text = text_of(element)
+        if len(text) > 250:
+            continue
+        label = _UPDATE_IN_LINE.search(text)
+        if label is not None:
+            value = _printed_date(text[label.end() :], dating=dating)
+        elif _after_update_label(element) or class_words(element) & _MODIFIED_WORDS:
+            value = _date_of_element(dating, element)
+        else:
+            continue
+        if value is not None:
+            return Found(value, "printed")
+    return None
+
+
+_DATE_ATTRIBUTES = (
+    "datetime",
+    "content",
+    "data-datetime",
+    "data-timestamp",
+    "data-time",
+    "data-date",
+    "data-published",
+    "data-publish-date",
+    "data-pubdate",
+    "title",
+)
+
+
 def _date_of_element(dating: _Dating, element: HtmlElement) -> DateValue | None:
-    for attribute in ("datetime", "content", "data-datetime", "data-timestamp", "title"):
+    """The date an element states: in its attributes, a <time> inside it, or its text.
+
+    Looking for the publication date, an element whose text opens with "Updated" /
+    "Last updated" or that follows such a label holds the modified date: none is read.
+    """
+    text = text_of(element)
+    if dating.published and (_UPDATED.match(text) or _after_update_label(element)):
+        return None
+    for attribute in _DATE_ATTRIBUTES:
         raw = element.get(attribute)
         if raw:
             value = _machine_date(raw, dating=dating)
@@ -616,12 +718,15 @@ def _date_of_element(dating: _Dating, element: HtmlElement) -> DateValue | None:
                 return value
     for time_element in element.iter("time"):
         raw = time_element.get("datetime")
-        if raw and (value := _machine_date(raw, dating=dating)) is not None:
+        if not raw or (dating.published and _says_modified(time_element)):
+            continue
+        if (value := _machine_date(raw, dating=dating)) is not None:
             return value
-    text = text_of(element)
-    if 0 < len(text) <= 400 and not _after_update_label(element):
+    if 0 < len(text) <= 400:
         # A date line can be long ("This entry was posted on ... and filed under ...");
-        # its date comes first.
+        # its date comes first, and a modified date after "updated" is not read.
+        if dating.published:
+            text = _UPDATE_IN_LINE.split(text[:250], maxsplit=1)[0]
         return _printed_date(text[:250], dating=dating)
     return None
 
@@ -646,16 +751,44 @@ def _in_scope_first(dating: _Dating, tag: str) -> Iterator[HtmlElement]:
             yield element
 
 
-def _date_elements(dating: _Dating) -> Iterator[HtmlElement]:
-    """Elements whose class, id or tag says they hold a date or a byline, article first."""
+def _marked(
+    dating: _Dating, query: etree.XPath, *, article_only: bool = False
+) -> Iterator[HtmlElement]:
+    """The query's hits in the article first, then the rest of the page in document order."""
+    scope = dating.scope
+    inside: list[HtmlElement] = query(scope) if scope is not None else []
+    yield from inside
+    if article_only and scope is not None:
+        return
+    # lxml hands out one proxy per element while it is referenced: a set tells them apart.
+    seen = set(inside)
+    for element in query(dating.page.tree):
+        if element not in seen:
+            yield element
+
+
+def _date_elements(dating: _Dating, *, article_only: bool = False) -> Iterator[HtmlElement]:
+    """Elements whose class, id or tag says they hold a date or a byline, article first.
+
+    Looking for the modified date, elements marked "updated" / "modified" count too.
+    """
     seen = 0
-    for element in _in_scope_first(dating, "*"):
-        if not isinstance(element.tag, str) or element.tag in {"html", "body", "head"}:
+    for element in _marked(dating, _MARKABLE, article_only=article_only):
+        if element.tag in {"html", "body", "head"}:
             continue
         words = class_words(element)
-        if element.tag != "time" and not words & _DATE_WORDS:
+        wanted = _DATE_WORDS if dating.published else _DATE_WORDS | _MODIFIED_WORDS
+        if element.tag != "time" and not words & wanted:
             continue
-        if words & _NOT_PUBLISHED_WORDS or _in_page_header(element):
+        refused = words & _NOT_PUBLISHED_WORDS
+        if words & _PUBLISHED_WORDS:
+            # "entry-date published updated", "ArticleHeaderComment_publishDate" (an opinion
+            # piece's header): the element names the publication date; reader comments are
+            # left out by in_article_item.
+            refused -= _MODIFIED_WORDS | {"comment", "comments"}
+        elif not dating.published:
+            refused -= _MODIFIED_WORDS
+        if refused or _in_quote(element) or _in_page_header(element):
             continue
         if not in_article_item(element):
             continue
@@ -663,6 +796,22 @@ def _date_elements(dating: _Dating) -> Iterator[HtmlElement]:
         if seen > 40:
             return
         yield element
+
+
+def _author_lines(dating: _Dating) -> Iterator[HtmlElement]:
+    """The line that credits the author ("von <a rel=author>Ann Smith</a>, 8.5.12"): bylines
+    print the date next to the name, in an element that says nothing about dates.
+    """
+    credits = _marked(dating, _REL_AUTHOR)
+    marked = (e for e in _marked(dating, _MARKABLE) if "author" in class_words(e))
+    for count, element in enumerate(itertools.chain(credits, marked)):
+        if count >= 6:
+            return
+        line = element.getparent()
+        if line is None or line.tag in {"body", "html"} or _in_quote(element):
+            continue
+        if len(text_of(line)) <= 160 and not is_elsewhere(line):
+            yield line
 
 
 def _labelled_texts(dating: _Dating) -> Iterator[str]:
@@ -705,6 +854,9 @@ def _texts_around_headline(dating: _Dating) -> Iterator[str]:
     if headline is None:
         # The headline can sit above the element that holds the text.
         headline = next((h for h in headlines if not is_elsewhere(h)), None)
+    if headline is None and len(headlines) == 1:
+        # The page's one <h1> is its headline, whatever the classes around it suggest.
+        headline = headlines[0]
     if headline is None:
         return
     budget = 12
@@ -835,7 +987,7 @@ def _printed_date(text: str, *, dating: _Dating) -> DateValue | None:
     if not text or len(text) > 250:
         return None
     value = _english_date(text, dating)
-    if value is None and (re.search(r"\d", text) or _RELATIVE.search(text)):
+    if value is None and (_NAMES_A_DAY.search(text) or _RELATIVE.search(text)):
         value = _dateparser_date(text, dating)
     return value if value is not None and _plausible(value, dating.page) else None
 
@@ -942,7 +1094,7 @@ def _segments(text: str) -> Iterator[str]:
     pieces += [p for p in re.split(r"\s*[|•·/]\s*|\s+[-\u2013—]\s+|\n", text) if p != text]
     for piece in pieces:
         piece = _LEADING_WORDS.sub("", piece.strip(" :,")).strip()
-        if piece and len(piece) <= 60 and (re.search(r"\d", piece) or _RELATIVE.search(piece)):
+        if piece and len(piece) <= 60 and (_NAMES_A_DAY.search(piece) or _RELATIVE.search(piece)):
             yield piece
 
 

@@ -6,6 +6,7 @@ import codecs
 import re
 import unicodedata
 
+import charset_normalizer
 from bs4.dammit import EncodingDetector
 
 # File signatures of things that are not HTML but arrive on HTML URLs (PDFs, images, archives).
@@ -47,13 +48,28 @@ def decode_html(data: bytes | str, *, http_charset: str | None = None) -> str:
 
     Order of trust: a byte-order mark, then the HTTP charset, then the page's own
     declaration; valid UTF-8 wins over a declared single-byte charset, and bytes that
-    are not valid UTF-8 despite a UTF-8 label are read as windows-1252.
+    are not valid UTF-8 despite a UTF-8 label are read as windows-1252. Bytes in no
+    declared charset are read as charset-normalizer guesses only when it is sure of a
+    multi-byte or non-Latin charset (Shift_JIS, GBK, windows-1251...); otherwise, as
+    browsers do, as windows-1252.
     """
-    text = data if isinstance(data, str) else _decode_bytes(data, http_charset)
+    return decode_html_utf8(data, http_charset=http_charset)[0]
+
+
+def decode_html_utf8(data: bytes | str, *, http_charset: str | None = None) -> tuple[str, bytes]:
+    """decode_html()'s text, and the same text as UTF-8 for lxml: the input itself when it
+    already was exactly that (no need to encode a page a second time)."""
+    if isinstance(data, str):
+        text, same = data, False
+    else:
+        text, same = _decode_bytes(data, http_charset)
     head = text[:65536]
     if "\x00" in head[:1024] or not _MARKUP.search(head):
         raise NotHTMLError("not an HTML page: no markup at the start")
-    return clean_unicode(text)
+    cleaned = clean_unicode(text)
+    if same and cleaned is text and isinstance(data, bytes):
+        return cleaned, data
+    return cleaned, cleaned.encode("utf-8", errors="replace")
 
 
 def clean_unicode(text: str) -> str:
@@ -64,10 +80,11 @@ def clean_unicode(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def _decode_bytes(data: bytes, http_charset: str | None) -> str:
+def _decode_bytes(data: bytes, http_charset: str | None) -> tuple[str, bool]:
+    """The text, and whether it is the bytes read as UTF-8 (so they are its UTF-8 form)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace"), False
     if data.lstrip()[:8].startswith(_BINARY_MAGIC) or b"\x00" in data[:1024]:
         raise NotHTMLError("not an HTML page: binary content")
     declared = [_codec_name(label) for label in (http_charset, _declared_charset(data))]
@@ -81,14 +98,41 @@ def _decode_bytes(data: bytes, http_charset: str | None) -> str:
         # only a multi-byte legacy declaration (Shift_JIS, GBK...) that also fits wins.
         for name in declared_known:
             if name not in {"utf-8", "cp1252"} and _fits(data, name):
-                return data.decode(name)
-        return utf8
+                return data.decode(name), False
+        return utf8, True
     for name in declared_known:
         if name == "utf-8":
-            return _mostly_utf8(data)
+            return _mostly_utf8(data), False
         if _fits(data, name):
-            return data.decode(name)
-    return data.decode("cp1252", errors="replace")
+            return data.decode(name), False
+    guessed = _detected_charset(data)
+    if guessed is not None:
+        return data.decode(guessed), False
+    return data.decode("cp1252", errors="replace"), False
+
+
+_MAX_CHAOS = 0.1  # charset-normalizer's share of "noise" in a decoding it is sure of
+# Letters above the Latin, IPA and combining blocks (Greek, Cyrillic, Hebrew, Arabic, CJK...),
+# and Latin letters outside ASCII.
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u036f]")
+_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\x7f\u0370-\U0010ffff]")
+
+
+def _detected_charset(data: bytes) -> str | None:
+    """The charset charset-normalizer finds for undeclared bytes, when it is a multi-byte or
+    non-Latin one and reads them cleanly. Between single-byte Latin code pages it cannot
+    tell Western from Central European or Baltic text (English in windows-1252 comes out
+    as windows-1250, French as windows-1257), so those stay windows-1252."""
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.chaos > _MAX_CHAOS:
+        return None
+    name = _codec_name(best.encoding)
+    if name is None or name == "cp1252" or not _fits(data, name):
+        return None
+    text = data.decode(name)
+    if len(_NON_LATIN_LETTER.findall(text)) <= len(_LATIN_LETTER.findall(text)):
+        return None  # Latin script: a Western code page it is
+    return name
 
 
 def _mostly_utf8(data: bytes) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from parsers.boilerplate import class_words, is_elsewhere
+from parsers.boilerplate import class_words, has_class_word, is_elsewhere
 from parsers.page import Found, Page, first_found, is_inside, types_of
-from parsers.text import letters_of, squash, text_of
+from parsers.text import BLOCKISH_TAGS, INVISIBLE_TAGS, letters_of, squash, text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -37,6 +37,7 @@ _SUMMARY_WORDS = frozenset(
         "chapo",
     }
 )
+_SUMMARY_TAGS = frozenset({"p", "div", "h2", "span", "section"})
 _SUMMARY_EXCLUDE = frozenset(
     {
         "meta",
@@ -51,13 +52,16 @@ _SUMMARY_EXCLUDE = frozenset(
         "more",
         "link",
         "button",
+        "credit",
+        "credits",
+        "login",
     }
 )
 
 
 def extract_canonical_url(page: Page) -> Found[str] | None:
     """<link rel=canonical>, then og:url, made absolute; None when the page names neither."""
-    for link in page.tree.iter("link"):
+    for link in page.tagged("link"):
         rel = (link.get("rel") or "").lower().split()
         if "canonical" in rel and (url := page.absolute(link.get("href"))):
             return Found(url, "canonical")
@@ -271,9 +275,14 @@ def _names_site(part: str, page: Page) -> bool:
 
 def extract_summary(page: Page, *, scope: HtmlElement | None = None) -> Found[str] | None:
     """The standfirst printed under the headline, else the page's description."""
+    return summary_given(page, find_standfirst(page, scope=scope))
+
+
+def summary_given(page: Page, standfirst: tuple[HtmlElement, str] | None) -> Found[str] | None:
+    """extract_summary() for a caller that has already looked for the printed standfirst."""
     return first_found(
         lambda: _found(_selected_text(page, "summary"), "selector"),
-        lambda: _standfirst(page, scope),
+        lambda: _found(standfirst[1] if standfirst else None, "standfirst"),
         lambda: _found(
             _first_str(obj.get("description") for obj in page.json_ld_article), "json-ld"
         ),
@@ -283,18 +292,52 @@ def extract_summary(page: Page, *, scope: HtmlElement | None = None) -> Found[st
     )
 
 
-def _standfirst(page: Page, scope: HtmlElement | None) -> Found[str] | None:
+def find_standfirst(
+    page: Page, *, scope: HtmlElement | None = None
+) -> tuple[HtmlElement, str] | None:
+    """The standfirst printed with the article (class "standfirst", "dek", "lede"...) and its
+    text; never a description the page only states in its metadata."""
     root = scope if scope is not None else page.tree
-    for element in root.iter("p", "div", "h2", "span", "section"):
+    for element in root.iter():
+        if element.tag not in _SUMMARY_TAGS or not has_class_word(element, _SUMMARY_WORDS):
+            continue
         words = class_words(element)
         if not words & _SUMMARY_WORDS or words & _SUMMARY_EXCLUDE:
             continue
         if element.get("itemprop") == "articleBody" or is_elsewhere(element):
             continue
-        text = text_of(element)
+        if next(element.iterdescendants(*_NOT_IN_STANDFIRST), None) is not None:
+            continue  # a wrapper of the headline too, or a list of facts about the post
+        text = _standfirst_text(element)
         if 30 <= len(text) <= 600 and len(element.findall(".//p")) <= 1:
-            return Found(text, "standfirst")
+            return element, text
     return None
+
+
+# A standfirst is a sentence or two under the headline: never around a heading or a list.
+_NOT_IN_STANDFIRST = ("h1", "h2", "h3", "h4", "h5", "h6", "li")
+
+
+def _standfirst_text(element: HtmlElement) -> str:
+    """The standfirst's text without the credit, byline or date some pages print inside it."""
+    pieces: list[str] = []
+
+    def visit(node: HtmlElement) -> None:
+        if node.text:
+            pieces.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in INVISIBLE_TAGS:
+                if child.tag == "br":
+                    pieces.append(" ")
+                elif child.tag != "time" and not class_words(child) & _SUMMARY_EXCLUDE:
+                    visit(child)
+                    if child.tag in BLOCKISH_TAGS:
+                        pieces.append(" ")
+            if child.tail:
+                pieces.append(child.tail)
+
+    visit(element)
+    return squash("".join(pieces))
 
 
 def extract_section(page: Page) -> Found[str] | None:

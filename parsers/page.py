@@ -51,11 +51,28 @@ def first_found(*strategies: Callable[[], Found[T] | None]) -> Found[T] | None:
     return None
 
 
-def parse_tree(text: str) -> HtmlElement | None:
-    """The document element, or None when lxml finds nothing to parse."""
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# Every element as an HtmlElement, chosen in C: lxml.html's default lookup calls back into
+# Python for each element proxy lxml makes (a third of the time of a walk over the tree),
+# only to give form controls their own classes, which no parser here uses.
+_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
+
+
+def parse_tree(text: str | bytes) -> HtmlElement | None:
+    """The document element, or None when lxml finds nothing to parse (bytes are UTF-8)."""
+    # A parser per call (about a microsecond): lxml parsers must not be shared by threads.
+    # No table of ids: nothing here looks elements up by id.
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+    )
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    data = text if isinstance(text, bytes) else text.encode("utf-8", errors="replace")
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+        root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):
         return None
     return root
@@ -79,8 +96,12 @@ class Page:
 
     @cached_property
     def base_url(self) -> str:
-        base = self.tree.xpath("string(//head/base/@href)")
-        return urljoin(self.url, base.strip()) if base else self.url
+        head = self.tree.find("head")  # lxml puts the one <head> under the root
+        for base in head.iterchildren("base") if head is not None else ():
+            href = base.get("href")
+            if href is not None:
+                return urljoin(self.url, href.strip()) if href else self.url
+        return self.url
 
     @cached_property
     def host(self) -> str:
@@ -105,7 +126,7 @@ class Page:
     def meta(self) -> Mapping[str, tuple[str, ...]]:
         """<meta> values by lower-case name, property or http-equiv, in page order."""
         values: dict[str, list[str]] = {}
-        for element in self.tree.iter("meta"):
+        for element in self.tagged("meta"):
             content = element.get("content")
             if content is None or not content.strip():
                 continue
@@ -127,7 +148,7 @@ class Page:
     def json_ld(self) -> tuple[JsonObject, ...]:
         """Every JSON-LD object on the page, @graph members and list items flattened."""
         objects: list[JsonObject] = []
-        for script in self.tree.iter("script"):
+        for script in self.tagged("script"):
             if (script.get("type") or "").strip().lower() != "application/ld+json":
                 continue
             data = load_json_ld(script.text or "")
@@ -221,13 +242,34 @@ class Page:
         return self.profile.selectors.get(field) if self.profile else None
 
     @cached_property
+    def elements(self) -> tuple[HtmlElement, ...]:
+        """Every element in document order, the root first: one walk of the tree for all the
+        extractors that look at every element (a tuple is read faster than lxml walks, and
+        holding the elements keeps their Python proxies alive for later walks)."""
+        return tuple(self.tree.iter())
+
+    @cached_property
+    def _by_tag(self) -> dict[str, tuple[HtmlElement, ...]]:
+        found: dict[str, list[HtmlElement]] = {}
+        for element in self.elements:
+            tag = element.tag
+            if isinstance(tag, str):
+                found.setdefault(tag, []).append(element)
+        return {tag: tuple(elements) for tag, elements in found.items()}
+
+    def tagged(self, tag: str) -> tuple[HtmlElement, ...]:
+        """The elements with this tag, in document order (``tree.iter(tag)`` without a walk
+        of the whole tree each time)."""
+        return self._by_tag.get(tag, ())
+
+    @cached_property
     def positions(self) -> Mapping[HtmlElement, int]:
         """Document order of every element, for sorting what several searches found."""
-        return {node: index for index, node in enumerate(self.tree.iter())}
+        return {node: index for index, node in enumerate(self.elements)}
 
     @cached_property
     def h1s(self) -> tuple[HtmlElement, ...]:
-        return tuple(self.tree.iter("h1"))
+        return self.tagged("h1")
 
 
 def is_inside(element: HtmlElement, ancestor: HtmlElement) -> bool:
@@ -241,7 +283,8 @@ def is_inside(element: HtmlElement, ancestor: HtmlElement) -> bool:
 
 
 def load_json_ld(text: str) -> object | None:
-    """A JSON-LD script's data; tolerates HTML comments, CDATA, trailing commas, raw newlines."""
+    """A JSON-LD script's data; tolerates HTML comments, CDATA, JavaScript comments, trailing
+    commas and raw newlines."""
     text = text.strip()
     if not text:
         return None
@@ -252,10 +295,23 @@ def load_json_ld(text: str) -> object | None:
         except json.JSONDecodeError:
             if attempt == 0:
                 text = "\n".join(line for line in text.splitlines() if not _COMMENTS.search(line))
-                text = _COMMENTS.sub("", text)
+                text = _without_js_comments(_COMMENTS.sub("", text))
             else:
                 text = _CONTROL.sub(" ", _TRAILING_COMMA.sub(r"\1", text))
     return None
+
+
+# A JSON string (kept whole, so "//" in a URL stays), or a // or /* */ comment outside one.
+_STRING_OR_JS_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def _without_js_comments(text: str) -> str:
+    """JSON-LD that a CMS templates as JavaScript: its comments out, its strings untouched."""
+    if "/" not in text:
+        return text
+    return _STRING_OR_JS_COMMENT.sub(
+        lambda match: match[0] if match[0].startswith('"') else " ", text
+    )
 
 
 def _flatten(data: object) -> Iterator[JsonObject]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
 from items import RelatedLink
-from parsers.boilerplate import class_tokens, class_words, is_related_heading
+from parsers.boilerplate import class_words, has_class_word, is_related_heading
 from parsers.page import Found, Page, is_inside
 from parsers.text import squash, text_of
 
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Elements that may hold a related block, or its heading.
+_BLOCK_TAGS = frozenset({"div", "section", "aside", "ul", "ol", "nav", "footer"})
+_HEADING_LIKE_TAGS = frozenset({*_HEADING_TAGS, "div", "span", "p", "strong", "header"})
 _BLOCK_WORDS = frozenset(
     {"related", "similar", "recommended", "recommendations", "relatedposts", "yarpp"}
 )
@@ -31,6 +34,8 @@ _BLOCK_TOKENS = frozenset(
         "crp_related",
     }
 )
+# Class words, or whole class names, of a related block.
+_BLOCK_NAMES = _BLOCK_WORDS | _BLOCK_TOKENS
 _TITLE_WORDS = frozenset({"title", "headline", "heading", "name"})
 _TEASER_WORDS = frozenset(
     {
@@ -80,7 +85,7 @@ def extract_related(
     if inline:
         blocks.append(_Block(tuple(inline), "inline"))
     own = {page.url.split("#")[0].rstrip("/")}
-    for link in page.tree.iter("link"):
+    for link in page.tagged("link"):
         if "canonical" in (link.get("rel") or "").lower().split():
             own.add((page.absolute(link.get("href")) or "").split("#")[0].rstrip("/"))
     found: list[tuple[int, RelatedLink, str]] = []
@@ -104,9 +109,10 @@ def _blocks(page: Page) -> Iterator[_Block]:
     if selected:
         yield _Block(tuple(selected), "selector")
     named: list[HtmlElement] = []
-    for element in page.tree.iter("div", "section", "aside", "ul", "ol", "nav", "footer"):
-        tokens = {token.lower() for token in class_tokens(element)}
-        if not (class_words(element) & _BLOCK_WORDS or tokens & _BLOCK_TOKENS):
+    for element in page.elements:
+        if element.tag not in _BLOCK_TAGS:
+            continue
+        if not has_class_word(element, _BLOCK_NAMES):
             continue
         if any(is_inside(element, outer) for outer in named):
             continue
@@ -120,9 +126,11 @@ def _blocks(page: Page) -> Iterator[_Block]:
 
 
 def _related_headings(page: Page) -> Iterator[HtmlElement]:
-    for element in page.tree.iter(*_HEADING_TAGS, "div", "span", "p", "strong", "header"):
+    for element in page.elements:
+        if element.tag not in _HEADING_LIKE_TAGS:
+            continue
         if element.tag not in _HEADING_TAGS:
-            if not class_words(element) & _TITLE_WORDS or element.find(".//a") is not None:
+            if not has_class_word(element, _TITLE_WORDS) or element.find(".//a") is not None:
                 continue
             if any(child.tag in _HEADING_TAGS for child in element):
                 continue

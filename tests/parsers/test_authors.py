@@ -138,3 +138,53 @@ def test_blogger_rel_author_in_a_blog_posting_footer() -> None:
             '<a rel="author" href="https://www.blogger.com/profile/1"><span itemprop="name">'
             "T. V. Raman</span></a></span></div></div></body></html>")
     assert parse(html).authors == ("T. V. Raman",)
+
+
+def test_json_ld_person_with_a_list_of_names() -> None:
+    head = json_ld_author('{"@type": "Person", "name": ["Ann Smith", "Tom Jones"]}')
+    assert parse(build_page(head=head)).authors == ("Ann Smith", "Tom Jones")
+
+
+def test_json_ld_author_reference_into_the_graph() -> None:
+    head = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+            '{"@type": "NewsArticle", "headline": "Council budget approved", '
+            '"author": {"@id": "https://news.example.com/#/person/1"}}, '
+            '{"@type": "Person", "@id": "https://news.example.com/#/person/1", '
+            '"name": "Ann Smith"}]}</script>')
+    assert parse(build_page(head=head)).authors == ("Ann Smith",)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("By Ann Smith and Tom Jones, Birmingham", ("Ann Smith", "Tom Jones")),
+        ("By Ann Smith, Political Editor", ("Ann Smith",)),
+        ("By Brendan Carlin for the Mail on Sunday", ("Brendan Carlin",)),
+        ("By Ann Smith From The University Of Leeds", ("Ann Smith",)),
+    ],
+)
+def test_places_roles_and_affiliations_after_the_names_are_dropped(
+    line: str, expected: tuple[str, ...]
+) -> None:
+    record = parse(build_page(header=f'<p class="byline">{line}</p>'))
+    assert record.authors == expected
+
+
+def test_printed_by_line_at_the_top_of_the_text_wins_over_another_cms_account() -> None:
+    # The metadata names the account that posted the story; the story credits its writer.
+    head = '<meta name="author" content="Web Desk Editor Jane Roe">' + json_ld_author(
+        '{"@type": "Person", "name": "Jane Roe"}'
+    )
+    body = "<p><strong>By Matthias Lauerer</strong></p>" + PARAGRAPHS
+    record = parse(build_page(head=head, body=body))
+    assert record.authors == ("Matthias Lauerer",)
+    assert record.provenance["authors"] == "byline"
+
+
+def test_printed_by_line_naming_the_same_author_keeps_the_metadata() -> None:
+    head = json_ld_author('[{"@type": "Person", "name": "Ann Smith"}, '
+                          '{"@type": "Person", "name": "Tom Jones"}]')
+    body = "<p>By Ann Smith</p>" + PARAGRAPHS
+    record = parse(build_page(head=head, body=body))
+    assert record.authors == ("Ann Smith", "Tom Jones")
+    assert record.provenance["authors"] == "json-ld"

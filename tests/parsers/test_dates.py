@@ -346,3 +346,121 @@ def test_undeclared_language_is_detected_for_printed_dates() -> None:
             "opiera się na zbyt optymistycznych prognozach dochodów z podatków lokalnych.</p>" * 2)
     html = build_page(header=byline("4 listopada 2014"), body=body).replace(' lang="en"', "")
     assert parse_later(html, url=UNDATED_URL).published == date(2014, 11, 4)
+
+
+# -- Modified dates printed for readers are never the publication date ------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Last updated: Wednesday, 5 November 2014, 16:40 GMT",
+        "Last Updated: 5 November 2014 16:40 GMT",
+        "Updated on 5 November 2014 at 16:40 GMT",
+    ],
+)
+def test_a_page_dated_only_last_updated_has_no_published_date(line: str) -> None:
+    header = f'<p class="date">{line}</p>'
+    record = parse(build_page(header=header), url=UNDATED_URL)
+    assert record.published is None
+    assert record.modified == datetime(2014, 11, 5, 16, 40, tzinfo=UTC)
+    assert record.provenance["modified"] == "printed"
+
+
+def test_published_and_last_updated_lines_each_give_their_date() -> None:
+    # The "Last updated" line comes first on the page, above the headline's byline.
+    html = build_page(
+        header='<p class="date">Last updated: 5 November 2014, 16:40 GMT</p><p>By Ann Smith</p>'
+        '<p class="date">Published: 4 November 2014, 14:27 GMT</p>'
+    )
+    record = parse(html, url=UNDATED_URL)
+    assert record.published == datetime(2014, 11, 4, 14, 27, tzinfo=UTC)
+    assert record.modified == datetime(2014, 11, 5, 16, 40, tzinfo=UTC)
+
+
+def test_time_after_an_updated_label_is_not_published() -> None:
+    header = ('<div class="meta">Updated <time datetime="2014-11-05T10:00:00+00:00">'
+              "5 Nov 2014</time></div>")
+    record = parse(build_page(header=header), url=UNDATED_URL)
+    assert record.published is None
+    assert record.modified == datetime(2014, 11, 5, 10, 0, tzinfo=UTC)
+
+
+def test_hatom_entry_date_marked_published_and_updated_is_published() -> None:
+    # Themes mark a never-edited post's one date "entry-date published updated".
+    header = ('<time class="entry-date published updated" '
+              'datetime="2014-11-04T10:00:00+00:00">4 November 2014</time>')
+    record = parse(build_page(header=header), url=UNDATED_URL)
+    assert record.published == datetime(2014, 11, 4, 10, 0, tzinfo=UTC)
+    assert record.provenance["published"] == "time"
+
+
+# -- Where the publication date is printed ------------------------------------------------------
+
+
+def test_dates_inside_an_embedded_post_are_not_the_article_date() -> None:
+    embed = ('<blockquote class="instagram-media"><p>A post shared by Example</p>'
+             '<time datetime="2013-03-12T19:30:12+00:00">Mar 12, 2013</time></blockquote>')
+    html = build_page(header=byline("4 November 2014"), body=embed + PARAGRAPHS)
+    record = parse(html, url=UNDATED_URL)
+    assert record.published == date(2014, 11, 4)
+    assert record.provenance["published"] == "byline"
+
+
+def test_date_printed_in_the_author_credit_line() -> None:
+    # "By <a rel=author>Ann Smith</a>, 4.11.14": no date class, not next to the headline.
+    credit = ('<p class="intro">By <a rel="author" href="/author/ann-smith/">Ann Smith</a>, '
+              "4.11.14</p>")
+    html = build_page(body=credit + PARAGRAPHS, lang="en-GB")
+    assert parse(html, url=UNDATED_URL).published == date(2014, 11, 4)
+
+
+def test_date_under_the_only_headline_even_in_a_navigation_block() -> None:
+    html = ('<html lang="en"><body><div class="intro intro--breadcrumb-navigation">'
+            "<h1>Council budget approved</h1><p>4 November 2014 | Politics</p></div>"
+            f'<div class="text">{PARAGRAPHS}</div></body></html>')
+    assert parse(html, url=UNDATED_URL).published == date(2014, 11, 4)
+
+
+def test_date_in_a_data_attribute_of_a_date_element() -> None:
+    header = '<div class="article-date" data-published="2014-11-04T10:00:00+00:00"></div>'
+    record = parse(build_page(header=header), url=UNDATED_URL)
+    assert record.published == datetime(2014, 11, 4, 10, 0, tzinfo=UTC)
+
+
+def test_unix_timestamp_in_json_ld() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"headline": "Council budget approved", "datePublished": 1415095200}</script>')
+    record = parse(build_page(head=head), url=UNDATED_URL)
+    assert record.published == datetime(2014, 11, 4, 10, 0, tzinfo=UTC)
+    assert record.provenance["published"] == "json-ld"
+
+
+# -- When the page's claims disagree -------------------------------------------------------------
+
+
+def json_ld_published(value: str) -> str:
+    return ('<script type="application/ld+json">{"@type": "BlogPosting", '
+            f'"headline": "Council budget approved", "datePublished": "{value}"}}</script>')
+
+
+def test_url_date_wins_over_a_later_json_ld_date() -> None:
+    # A re-imported archive stamps old posts with the day of the import.
+    url = "https://news.example.com/home/2014/11/4/council-budget-approved"
+    record = parse_later(build_page(head=json_ld_published("2019-06-17T18:28:00+02:00")), url=url)
+    assert record.published == date(2014, 11, 4)
+    assert record.provenance["published"] == "url-path"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2014-11-05T09:00:00+01:00",  # a day later: a late upload, or a zone apart
+        "2014-11-02T09:00:00+00:00",  # earlier than the URL's day: the URL says nothing more
+    ],
+)
+def test_json_ld_date_is_kept_when_the_url_does_not_contradict_it(stamp: str) -> None:
+    url = "https://news.example.com/2014/11/04/council-budget-approved/"
+    record = parse_later(build_page(head=json_ld_published(stamp)), url=url)
+    assert record.provenance["published"] == "json-ld"
+    assert record.published == datetime.fromisoformat(stamp)

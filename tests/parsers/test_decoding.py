@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parsers import parse_article
-from parsers.decoding import NotHTMLError, decode_html
+from parsers.decoding import NotHTMLError, decode_html, decode_html_utf8
 from tests.parsers.pages import PARAGRAPHS, build_page, parse
 
 QUOTE = "Councillors said the council’s “plan” was ‘sound’ – and cost £2m."  # noqa: RUF001
@@ -46,6 +46,49 @@ def test_utf8_bom_and_zero_width_characters() -> None:
     html = build_page(body="<p>Road\u200bworks start on Monday across the county.</p>" + PARAGRAPHS)
     record = parse(b"\xef\xbb\xbf" + html.encode("utf-8"))
     assert record.body.startswith("Roadworks start on Monday")
+
+
+RUSSIAN = ("<p>Городской совет утвердил бюджет во вторник после трёхчасовых дебатов, в которых "
+           "приняли участие депутаты всех партий.</p><p>Депутаты проголосовали 31 голосом против "
+           "12 за план, который увеличивает расходы на дороги и библиотеки.</p>")
+JAPANESE = ("<p>市議会は火曜日、3時間にわたる議論の末に予算案を承認した。すべての党の議員が討論に"
+            "参加した。</p><p>議員らは31対12で計画に賛成した。道路と図書館への支出を増やす。</p>")
+FRENCH = ("<p>Le conseil a approuvé le budget mardi après trois heures de débat ; les élus de "
+          "tous les partis ont participé à la séance, très animée. Où est la bibliothèque ? "
+          "Déjà fermée, répond le maire, à cause des travaux prévus cet été.</p>")
+
+
+def undeclared(body: str, encoding: str, lang: str) -> bytes:
+    html = build_page(body=body * 2, lang=lang).replace('<meta charset="utf-8">', "")
+    return html.replace("©", "(c)").encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "lang"),
+    [(RUSSIAN, "cp1251", "ru"), (RUSSIAN, "koi8-r", "ru"), (JAPANESE, "shift_jis", "ja"),
+     (JAPANESE, "euc-jp", "ja")],
+)
+def test_undeclared_non_latin_charset_is_detected(body: str, encoding: str, lang: str) -> None:
+    text = decode_html(undeclared(body, encoding, lang))
+    assert body in text
+
+
+@pytest.mark.parametrize(("body", "lang"), [(f"<p>{QUOTE}</p>" + PARAGRAPHS, "en"), (FRENCH, "fr")])
+def test_undeclared_western_text_stays_windows_1252(body: str, lang: str) -> None:
+    # charset-normalizer reads these as windows-1250 or -1257: a Latin-script guess is not
+    # taken, or "è" would come out as "č".
+    assert body in decode_html(undeclared(body, "cp1252", lang))
+
+
+def test_utf8_bytes_go_to_lxml_unchanged_and_cleaned_text_re_encoded() -> None:
+    html = build_page().encode("utf-8")
+    text, utf8 = decode_html_utf8(html)
+    assert utf8 is html and text == html.decode("utf-8")
+    dirty = build_page(body="<p>Road\u200bworks</p>" + PARAGRAPHS).encode("utf-8")
+    text, utf8 = decode_html_utf8(dirty)
+    assert "\u200b" not in text and utf8 == text.encode("utf-8")
+    text, utf8 = decode_html_utf8(html.decode("utf-8").encode("cp1252"))
+    assert utf8 == text.encode("utf-8")
 
 
 def test_decomposed_characters_are_composed() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from parsers.page import load_json_ld
-from tests.parsers.pages import URL, build_page, parse
+from tests.parsers.pages import PARAGRAPHS, URL, build_page, parse
 
 
 def ld(json_text: str) -> str:
@@ -35,6 +35,29 @@ def test_json_ld_top_level_list_and_author_list() -> None:
     record = parse(build_page(head=head))
     assert str(record.published) == "2014-11-04"
     assert record.authors == ("Ann Smith", "Bob Jones")
+
+
+def test_json_ld_with_javascript_comments_loads() -> None:
+    text = """{
+      // the CMS's template note, in JavaScript style
+      "@type": "NewsArticle", /* one block comment */ "headline": "A // B /* C */",
+      "url": "https://news.example.com/a/", // a URL keeps its //
+      "image": "http://img.example.com/x.jpg"
+    }"""
+    assert load_json_ld(text) == {
+        "@type": "NewsArticle",
+        "headline": "A // B /* C */",
+        "url": "https://news.example.com/a/",
+        "image": "http://img.example.com/x.jpg",
+    }
+    escaped = '{"headline": "Say \\"hi\\" // not a comment", /* gone */ "x": 1}'
+    assert load_json_ld(escaped) == {"headline": 'Say "hi" // not a comment', "x": 1}
+
+
+def test_json_ld_with_comments_feeds_the_record() -> None:
+    head = ld('{"@type": "NewsArticle", // published by the CMS\n'
+              '"datePublished": "2014-11-03", "url": "https://news.example.com/a/"}')
+    assert str(parse(build_page(head=head)).published) == "2014-11-03"
 
 
 def test_broken_json_ld_is_repaired_or_skipped() -> None:
@@ -175,13 +198,59 @@ def test_site_language_section_tags_summary() -> None:
     assert record.summary == "The council approved its budget."
 
 
+STANDFIRST = ("Councillors backed a plan that freezes the council tax share and spends more "
+              "on roads.")
+
+
 def test_standfirst_wins_over_meta_description() -> None:
     head = '<meta name="description" content="Short description.">'
-    header = ('<p class="standfirst">Councillors backed a plan that freezes the council tax '
-              "share and spends more on roads.</p>")
+    header = f'<p class="standfirst">{STANDFIRST}</p>'
     record = parse(build_page(head=head, header=header))
-    assert record.summary is not None and record.summary.startswith("Councillors backed a plan")
+    assert record.summary == STANDFIRST
+    assert record.provenance["summary"] == "standfirst"
+
+
+def test_printed_standfirst_opens_the_body_and_stays_the_summary() -> None:
+    header = f'<p class="standfirst">{STANDFIRST}</p>'
+    record = parse(build_page(header=header))
+    assert record.summary == STANDFIRST
+    first, second = record.body.split("\n\n")[:2]
+    assert first == STANDFIRST  # its own paragraph, before the text
+    assert second.startswith("The county council approved its budget")
+    assert record.body.count("Councillors backed a plan") == 1
+
+
+def test_meta_description_never_enters_the_body() -> None:
+    head = f'<meta name="description" content="{STANDFIRST}">'
+    record = parse(build_page(head=head))
+    assert record.summary == STANDFIRST
     assert "Councillors backed" not in record.body
+
+
+def test_standfirst_already_at_the_top_of_the_text_is_not_repeated() -> None:
+    body = f'<p class="standfirst">{STANDFIRST}</p>' + PARAGRAPHS
+    record = parse(build_page(body=body))
+    assert record.body.startswith(STANDFIRST + "\n\n")
+    assert record.body.count("Councillors backed a plan") == 1
+
+
+def test_standfirst_leaves_out_its_credit_and_never_wraps_the_headline() -> None:
+    # The wrapper holds the h1 as well: the standfirst is the element inside it.
+    header = ('<div class="headline-standfirst-wrapper"><h2>Council budget approved</h2>'
+              f'<div class="standfirst"><p>{STANDFIRST} <span class="credit">By Town Hall '
+              "Press Office</span></p></div></div>")
+    record = parse(build_page(header=header))
+    assert record.summary == STANDFIRST
+    assert record.body.startswith(STANDFIRST + "\n\n")
+    assert "Press Office" not in record.body
+
+
+def test_a_list_of_facts_about_the_post_is_no_standfirst() -> None:
+    header = ('<div class="post-description"><ul><li>Thread starter Ann Smith</li>'
+              "<li>Start date 4 November 2014, 09:00</li></ul></div>")
+    record = parse(build_page(header=header))
+    assert record.summary is None
+    assert "Thread starter" not in record.body
 
 
 def test_missing_summary_is_none() -> None:
