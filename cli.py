@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -449,32 +449,150 @@ def parse_request(
     return {"path": path, **record_to_json(record)}
 
 
+# --- archive readers: shared helpers ------------------------------------------------------
+
+OUTPUT_FORMATS = ("table", "json", "csv")
+
+
+def open_reader(db: str) -> Any:
+    """A read-only engine on an archive at the current schema, or a one-line exit 4."""
+    from archive_db.engine import ArchiveError
+    from archive_db.migrations import readonly_archive
+
+    try:
+        return readonly_archive(db)
+    except ArchiveError as error:
+        raise _archive_error(error) from None
+
+
+def parse_day(option: str, value: str | None, *, end: bool = False) -> date | None:
+    """An --since/--until day (YYYY-MM-DD); `end` turns an inclusive last day into the
+    exclusive bound the queries take (the next day)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(
+            f"{option} {value!r} is not a date: give YYYY-MM-DD, e.g. 2024-05-01", EXIT_USAGE
+        ) from None
+    return day + timedelta(days=1) if end else day
+
+
+def date_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--until", help="Only articles published on or before this day (YYYY-MM-DD, UTC)."
+    )(func)
+    return click.option(
+        "--since", help="Only articles published on or after this day (YYYY-MM-DD, UTC)."
+    )(func)
+
+
+def format_option(default: str = "table") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(OUTPUT_FORMATS),
+        default=default,
+        show_default=True,
+        help="table (a Rich table on a terminal, tab-separated on a pipe), json or csv.",
+    )
+
+
+def cell(value: object) -> object:
+    """A value fit for JSON and CSV: datetimes and dates as ISO 8601, bytes as hex."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def emit_rows(columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], fmt: str) -> None:
+    """Print rows as a table (Rich on a terminal, tab-separated on a pipe), JSON or CSV."""
+    cells = [tuple(cell(value) for value in row) for row in rows]
+    if fmt == "json":
+        objects = [dict(zip(columns, row, strict=True)) for row in cells]
+        click.echo(json.dumps(objects, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(cells)
+        return
+    text_rows = [["" if value is None else str(value) for value in row] for row in cells]
+    if not sys.stdout.isatty():
+        click.echo("\t".join(columns))
+        for row in text_rows:
+            click.echo("\t".join(value.replace("\t", " ").replace("\n", " ") for value in row))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in text_rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
 # --- export ------------------------------------------------------------------------------
 
 EXPORT_EXTRA_KEYS = ("first_seen", "last_seen", "versions")
+STRUCTURED_KEYS = ("lists", "related", "images", "provenance")
 
 
 @cli.command()
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="parquet needs pyarrow (pip install 'newsarchive[parquet]') and --output.",
 )
 @click.option("--site", help="Only articles of this host name, e.g. www.example.co.uk.")
+@date_options
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE (atomically: never a half file) instead of stdout.",
 )
-def export(db: str, fmt: str, site: str | None, output: Path | None) -> int:
-    """Export archived articles, one per line (JSON lines) or row (CSV), with the record keys
-    plus first_seen, last_seen and versions.
+def export(
+    db: str,
+    fmt: str,
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> int:
+    """Export archived articles, one per line (JSON lines), row (CSV) or Parquet row, with
+    the record keys plus first_seen, last_seen and versions.
 
     \b
-    Example:
+    Examples:
       newsarchive export --format csv --site www.chamberlainfiles.com -o articles.csv
+      newsarchive export --since 2024-05-01 --until 2024-05-31 --format parquet -o may.parquet
     """
-    rows = exported_rows(db, site=site)
+    low, high = parse_day("--since", since), parse_day("--until", until, end=True)
+    if fmt == "parquet":
+        if output is None:
+            raise UserError("--format parquet writes a file: give --output FILE", EXIT_USAGE)
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UserError(
+                "--format parquet needs pyarrow: pip install 'newsarchive[parquet]'", EXIT_USAGE
+            ) from None
+    rows = exported_rows(db, site=site, since=low, until=high)
+    if fmt == "parquet":
+        assert output is not None
+        with atomic_path(output) as temporary:
+            write_parquet(rows, temporary)
+        return EXIT_OK
     with open_output(output) as stream:
         if fmt == "jsonl":
             for row in rows:
@@ -484,25 +602,36 @@ def export(db: str, fmt: str, site: str | None, output: Path | None) -> int:
     return EXIT_OK
 
 
-def exported_rows(db: str, *, site: str | None) -> Iterator[dict[str, Any]]:
+def exported_rows(
+    db: str, *, site: str | None, since: date | None = None, until: date | None = None
+) -> Iterator[dict[str, Any]]:
     from sqlalchemy.orm import Session
 
-    from archive_db.engine import ArchiveError, readonly_engine
+    from archive_db.engine import ArchiveError
     from archive_db.queries import exported_articles
 
+    engine = open_reader(db)
     try:
-        engine = readonly_engine(db)
         with Session(engine) as session:
-            archived = list(exported_articles(session, site=site))
+            archived = list(exported_articles(session, site=site, since=since, until=until))
     except ArchiveError as error:
         raise _archive_error(error) from None
-    engine.dispose()
+    finally:
+        engine.dispose()
     for article in archived:
         row = record_to_json(article.record)
         row["first_seen"] = article.first_seen.isoformat()
         row["last_seen"] = article.last_seen.isoformat()
         row["versions"] = article.versions
         yield row
+
+
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Structured fields (lists, related, images, provenance) as JSON text."""
+    flat = dict(row)
+    for key in STRUCTURED_KEYS:
+        flat[key] = json.dumps(row[key], ensure_ascii=False)
+    return flat
 
 
 def write_csv(rows: Iterable[dict[str, Any]], stream: IO[str]) -> None:
@@ -512,12 +641,46 @@ def write_csv(rows: Iterable[dict[str, Any]], stream: IO[str]) -> None:
     writer = csv.DictWriter(stream, fieldnames=[*RECORD_KEYS, *EXPORT_EXTRA_KEYS])
     writer.writeheader()
     for row in rows:
-        flat = dict(row)
+        flat = flat_row(row)
         for key in ("authors", "tags"):
             flat[key] = "; ".join(row[key])
-        for key in ("lists", "related", "images", "provenance"):
-            flat[key] = json.dumps(row[key], ensure_ascii=False)
         writer.writerow(flat)
+
+
+def write_parquet(rows: Iterable[dict[str, Any]], path: Path) -> None:
+    """One Parquet row per article: authors and tags as lists of strings, structured
+    fields as JSON text (as in CSV), versions an integer, everything else text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from items import RECORD_KEYS
+
+    def kind(key: str) -> Any:
+        if key in {"authors", "tags"}:
+            return pa.list_(pa.string())
+        return pa.int64() if key == "versions" else pa.string()
+
+    schema = pa.schema([(key, kind(key)) for key in (*RECORD_KEYS, *EXPORT_EXTRA_KEYS)])
+    table = pa.Table.from_pylist([flat_row(row) for row in rows], schema=schema)
+    pq.write_table(table, path)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside PATH, renamed over it only once the caller wrote it whole."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror}") from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 @contextmanager
@@ -526,18 +689,306 @@ def open_output(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    directory = path.parent if str(path.parent) else Path(".")
+    with (
+        atomic_path(path) as temporary,
+        temporary.open("w", encoding="utf-8", newline="") as stream,
+    ):
+        yield stream
+
+
+# --- db ----------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Look after the archive file: upgrade its schema, show what it holds.
+
+    \b
+    Example:
+      newsarchive db info --db archive.sqlite
+    """
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(db: str) -> int:
+    """Bring an archive made by an older newsarchive to the current schema (no row is lost).
+
+    \b
+    Example:
+      newsarchive db upgrade --db archive.sqlite
+    """
+    from archive_db.engine import ArchiveError, make_engine, mask_url, sqlite_url_of
+    from archive_db.migrations import upgrade_archive
+
+    url = sqlite_url_of(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise UserError(f"no archive at {mask_url(db)}", EXIT_ARCHIVE)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
+        engine = make_engine(db)
+        try:
+            before, after = upgrade_archive(engine)
+        finally:
+            engine.dispose()
+    except ArchiveError as error:
+        raise _archive_error(error) from None
+    if before == after:
+        click.echo(f"{mask_url(db)} is already at the current schema ({after})")
+    else:
+        click.echo(f"upgraded {mask_url(db)} from {before or 'an empty database'} to {after}")
+    return EXIT_OK
+
+
+@db_group.command("info")
+@db_option
+def db_info(db: str) -> int:
+    """Show an archive's schema revision and its tables with their row counts.
+
+    \b
+    Example:
+      newsarchive db info --db archive.sqlite
+    """
+    from archive_db.engine import ArchiveError, mask_url, readonly_engine
+    from archive_db.migrations import archive_overview
+
     try:
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(temporary, path)
+        engine = readonly_engine(db)
+        try:
+            overview = archive_overview(engine, described=mask_url(db))
+        finally:
+            engine.dispose()
+    except ArchiveError as error:
+        raise _archive_error(error) from None
+    click.echo(f"archive: {mask_url(db)}")
+    click.echo(f"schema revision: {overview.revision} ({overview.status})")
+    click.echo("tables:")
+    width = max((len(name) for name in overview.row_counts), default=0)
+    for name, count in overview.row_counts.items():
+        click.echo(f"  {name:<{width}}  {count}")
+    return EXIT_OK
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("url")
+@db_option
+def history(url: str, db: str) -> int:
+    """List the versions of one article (by URL or canonical URL), with a unified diff of
+    the body between consecutive versions.
+
+    \b
+    Example:
+      newsarchive history https://www.chamberlainfiles.com/some-article/
+    """
+    import difflib
+
+    from sqlalchemy.orm import Session
+
+    from archive_db.queries import article_history
+
+    engine = open_reader(db)
+    try:
+        with Session(engine) as session:
+            revisions = article_history(session, url.strip())
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        engine.dispose()
+    if not revisions:
+        raise UserError(f"no article at {url} in the archive")
+    previous = None
+    for revision in revisions:
+        run = "-" if revision.crawl_run_id is None else str(revision.crawl_run_id)
+        click.echo(
+            f"version {revision.number}  seen {revision.seen_at.isoformat()}  crawl run {run}  "
+            f"sha256 {revision.content_hash[:12]}  {revision.title or '(no title)'}"
+        )
+        if previous is not None:
+            diff = difflib.unified_diff(
+                previous.body.splitlines(),
+                revision.body.splitlines(),
+                fromfile=f"version {previous.number}",
+                tofile=f"version {revision.number}",
+                lineterm="",
+            )
+            lines = list(diff)
+            for line in lines or ["  (body unchanged)"]:
+                click.echo(f"  {line}")
+        previous = revision
+    return EXIT_OK
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--site", help="Only articles of this host name.")
+@date_options
+@click.option("--author", help="Only articles with this author (exact name, any case).")
+@click.option("--tag", help="Only articles with this tag (exact name, any case).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most N hits."
+)
+@format_option()
+def search(
+    query: str,
+    db: str,
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    author: str | None,
+    tag: str | None,
+    limit: int,
+    fmt: str,
+) -> int:
+    """Full-text search over titles, summaries, bodies, authors and tags, best first, with
+    the matching passage highlighted. QUERY is FTS5 syntax: words, "a phrase", OR, NOT,
+    prefix*, title:word.
+
+    \b
+    Example:
+      newsarchive search '"county council" budget' --since 2024-01-01 --limit 10
+    """
+    from sqlalchemy.orm import Session
+
+    from archive_db.queries import site_known
+    from archive_db.search import SearchError, search_articles
+
+    low, high = parse_day("--since", since), parse_day("--until", until, end=True)
+    engine = open_reader(db)
+    try:
+        with Session(engine) as session:
+            if site is not None and not site_known(session, site):
+                raise UserError(f"no site {site!r} in the archive")
+            hits = search_articles(
+                session,
+                query,
+                site=site,
+                since=low,
+                until=high,
+                author=author,
+                tag=tag,
+                limit=limit,
+            )
+    except SearchError as error:
+        raise UserError(str(error)) from None
+    finally:
+        engine.dispose()
+    if not hits:
+        click.echo(f"no articles match {query!r}", err=True)
+    columns = ("rank", "published", "site", "title", "url", "snippet")
+    emit_rows(
+        columns,
+        (
+            (
+                float(f"{hit.rank:.3g}") if fmt == "table" else hit.rank,
+                hit.published,
+                hit.site,
+                hit.title,
+                hit.url,
+                hit.snippet,
+            )
+            for hit in hits
+        ),
+        fmt,
+    )
+    return EXIT_OK
+
+
+# --- sql ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("statement")
+@db_option
+@format_option()
+def sql(statement: str, db: str, fmt: str) -> int:
+    """Run one SQL query on the archive, opened read-only: no statement can change it.
+    STATEMENT `-` reads the SQL from stdin.
+
+    \b
+    Example:
+      newsarchive sql "select site, count(*) from article_latest group by site"
+    """
+    from archive_db.sql import QueryError, run_readonly_sql
+
+    text = sys.stdin.read() if statement == "-" else statement
+    engine = open_reader(db)
+    try:
+        result = run_readonly_sql(engine, text)
+    except QueryError as error:
+        raise UserError(str(error)) from None
+    finally:
+        engine.dispose()
+    emit_rows(result.columns, result.rows, fmt)
+    return EXIT_OK
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@format_option()
+def stats(db: str, fmt: str) -> int:
+    """Per site: articles, the publication dates covered, the share of articles with each
+    field, unresolved fetch failures; and the last crawl.
+
+    \b
+    Example:
+      newsarchive stats --format csv > coverage.csv
+    """
+    from sqlalchemy.orm import Session
+
+    from archive_db.queries import STAT_FIELDS, latest_crawl_run, site_statistics
+
+    engine = open_reader(db)
+    try:
+        with Session(engine) as session:
+            statistics = site_statistics(session)
+            run = latest_crawl_run(session)
+            last_crawl = (
+                None
+                if run is None
+                else {
+                    "started_at": run.started_at.isoformat(),
+                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "outcome": run.finish_reason or "unfinished",
+                }
+            )
+    finally:
+        engine.dispose()
+    columns = ("site", "articles", "from", "to", *STAT_FIELDS, "failures")
+
+    def share(value: float) -> object:
+        return f"{value:.0%}" if fmt == "table" else round(value, 4)
+
+    rows = [
+        (
+            entry.site,
+            entry.articles,
+            entry.first_published.date() if entry.first_published else None,
+            entry.last_published.date() if entry.last_published else None,
+            *(share(entry.present[name]) for name in STAT_FIELDS),
+            entry.failures,
+        )
+        for entry in statistics
+    ]
+    if fmt == "json":
+        sites = [dict(zip(columns, map(cell, row), strict=True)) for row in rows]
+        click.echo(json.dumps({"sites": sites, "last_crawl": last_crawl}, indent=2))
+        return EXIT_OK
+    emit_rows(columns, rows, fmt)
+    if fmt == "table":
+        if last_crawl is None:
+            click.echo("last crawl: none recorded")
+        else:
+            click.echo(
+                f"last crawl: started {last_crawl['started_at']}, outcome {last_crawl['outcome']}"
+            )
+    return EXIT_OK
 
 
 # --- fixtures ----------------------------------------------------------------------------

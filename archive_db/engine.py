@@ -55,7 +55,7 @@ def make_engine(url: str) -> Engine:
     except ArgumentError:
         raise ArchiveError(f"not a database URL or file path: {mask_url(url)}") from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed)
+        return server_engine(parsed)
     database = parsed.database or ""
     if database and database != ":memory:" and not parsed.query.get("uri"):
         check_sqlite_path(Path(database))
@@ -77,7 +77,7 @@ def readonly_engine(path_or_url: str) -> Engine:
     except ArgumentError:
         raise ArchiveError(f"not a database URL or file path: {mask_url(path_or_url)}") from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed)
+        return server_engine(parsed)
     if not parsed.database or parsed.database == ":memory:":
         raise ArchiveError("a read-only archive must be a file, not an in-memory database")
     path = Path(parsed.database)
@@ -92,6 +92,20 @@ def readonly_engine(path_or_url: str) -> Engine:
     engine = create_engine(readonly)
     event.listen(engine, "connect", set_readonly_pragmas)
     probe(engine, described=str(path))
+    return engine
+
+
+def server_engine(url: URL) -> Engine:
+    """An engine on a database server (PostgreSQL), opened once now so that a missing
+    driver or an unreachable server fails here with a one-line ArchiveError."""
+    described = url.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        raise ArchiveError(
+            f"cannot open archive {described}: its database driver is not installed ({error.name})"
+        ) from None
+    probe(engine, described=described, statement="SELECT 1")
     return engine
 
 
@@ -115,11 +129,13 @@ def check_sqlite_path(path: Path) -> None:
         raise ArchiveError(f"cannot create archive {path}: {parent} is not writable")
 
 
-def probe(engine: Engine, *, described: str) -> None:
-    """Open one connection now, turning SQLite's errors into a one-line ArchiveError."""
+def probe(
+    engine: Engine, *, described: str, statement: str = "SELECT count(*) FROM sqlite_master"
+) -> None:
+    """Open one connection now, turning the database's errors into a one-line ArchiveError."""
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            connection.exec_driver_sql(statement).scalar()
     except DBAPIError as error:
         engine.dispose()
         reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__

@@ -78,6 +78,10 @@ class Article(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     current_version: Mapped[int]  # article_version.number of the content in these columns
+    # The author and tag names joined with "; " in page order: a copy of the join tables
+    # kept by writes.save_article, so the full-text index and flat views need no joins.
+    authors_text: Mapped[str | None] = mapped_column(Text)
+    tags_text: Mapped[str | None] = mapped_column(Text)
 
     site: Mapped[Site] = relationship(back_populates="articles")
     authors: Mapped[list[ArticleAuthor]] = relationship(
@@ -90,7 +94,10 @@ class Article(Base):
         cascade=CHILD_CASCADE, passive_deletes=True, order_by="ArticleList.position"
     )
     links: Mapped[list[ArticleLink]] = relationship(
-        cascade=CHILD_CASCADE, passive_deletes=True, order_by="ArticleLink.position"
+        cascade=CHILD_CASCADE,
+        passive_deletes=True,
+        order_by="ArticleLink.position",
+        foreign_keys="ArticleLink.article_id",
     )
     images: Mapped[list[ArticleImage]] = relationship(
         cascade=CHILD_CASCADE, passive_deletes=True, order_by="ArticleImage.position"
@@ -198,10 +205,10 @@ class ArticleListItem(Base):
 
 
 class ArticleLink(Base):
-    """A related-article link the page offers."""
+    """A related-article link the page offers, resolved to the archived article when known."""
 
     __tablename__ = "article_link"
-    __table_args__ = (UniqueConstraint("article_id", "position"),)
+    __table_args__ = (UniqueConstraint("article_id", "position"), Index(None, "url"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
@@ -210,6 +217,10 @@ class ArticleLink(Base):
     title: Mapped[str] = mapped_column(Text)
     teaser: Mapped[str | None] = mapped_column(Text)
     comments: Mapped[int | None]
+    # The archived article the link leads to (by archive key), set when either is saved.
+    target_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article.id", ondelete="SET NULL"), index=True
+    )
 
 
 class ArticleImage(Base):

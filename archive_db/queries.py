@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from archive_db import models
 from archive_db.models import (
     Article,
+    ArticleLink,
     ArticleList,
     ArticleVersion,
     CrawlRun,
@@ -50,6 +53,44 @@ class RecentTitle:
     url: str
     site: str
     published: date | datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One version of an article, as `newsarchive history` lists it."""
+
+    number: int
+    seen_at: datetime  # aware UTC
+    crawl_run_id: int | None
+    content_hash: str
+    title: str | None
+    body: str
+
+
+# The fields whose share of articles `site_statistics` reports, in the order it reports.
+STAT_FIELDS = (
+    "title",
+    "published",
+    "authors",
+    "summary",
+    "section",
+    "tags",
+    "lists",
+    "related",
+    "images",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatistics:
+    """What the archive holds for one site."""
+
+    site: str
+    articles: int
+    first_published: datetime | None  # aware UTC
+    last_published: datetime | None
+    present: dict[str, float]  # STAT_FIELDS -> share of articles (0..1) with it
+    failures: int  # unresolved fetch failures of URLs on this host
 
 
 def record_of(article: Article) -> ArticleRecord:
@@ -87,16 +128,30 @@ def record_of(article: Article) -> ArticleRecord:
     )
 
 
-def exported_articles(session: Session, *, site: str | None = None) -> Iterator[ArchivedArticle]:
-    """Every article (of one site), oldest archived first, loaded a chunk at a time."""
+def exported_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+) -> Iterator[ArchivedArticle]:
+    """Every article (of one site), oldest archived first, loaded a chunk at a time.
+
+    `since` and `until` bound the publication time (`since` inclusive, `until` exclusive;
+    a date means midnight UTC, a datetime must be aware); either excludes undated articles.
+    """
     version_count = (
         select(func.count(ArticleVersion.id))
         .where(ArticleVersion.article_id == Article.id)
         .scalar_subquery()
     )
+    filtered = with_site(select(Article, version_count), site)
+    if since is not None:
+        filtered = filtered.where(Article.published_at >= utc_instant_of(since))
+    if until is not None:
+        filtered = filtered.where(Article.published_at < utc_instant_of(until))
     statement = (
-        with_site(select(Article, version_count), site)
-        .options(
+        filtered.options(
             selectinload(Article.site),
             selectinload(Article.authors),
             selectinload(Article.tags),
@@ -179,3 +234,108 @@ def with_site(statement: Select[Any], site: str | None) -> Select[Any]:
 def host_matches(site: str) -> ColumnElement[bool]:
     host = site.strip().lower()
     return Site.host.in_({host, "www." + host.removeprefix("www.")})
+
+
+def article_history(session: Session, url: str) -> list[Revision]:
+    """The versions of the article at `url` (its archive key, canonical or fetched URL),
+    oldest first; an empty list when the archive does not hold it."""
+    article_id = session.scalars(
+        select(Article.id)
+        .where(or_(Article.archive_key == url, Article.canonical_url == url, Article.url == url))
+        .order_by(Article.id)
+        .limit(1)
+    ).first()
+    if article_id is None:
+        return []
+    versions = session.scalars(
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id == article_id)
+        .order_by(ArticleVersion.number)
+    )
+    return [
+        Revision(
+            number=version.number,
+            seen_at=version.seen_at,
+            crawl_run_id=version.crawl_run_id,
+            content_hash=version.content_hash,
+            title=version.record.get("title"),
+            body=str(version.record.get("body") or ""),
+        )
+        for version in versions
+    ]
+
+
+def site_hosts(session: Session) -> list[str]:
+    """Every site's host name, sorted."""
+    return list(session.scalars(select(Site.host).order_by(Site.host)))
+
+
+def site_known(session: Session, site: str) -> bool:
+    """Whether the archive holds a site of that host name ("www." or not)."""
+    return session.scalar(select(func.count(Site.id)).where(host_matches(site))) != 0
+
+
+def site_statistics(session: Session, *, site: str | None = None) -> list[SiteStatistics]:
+    """Per site (or one site): articles, publication range, field coverage, failures."""
+
+    def present(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    def has_child(model: Any) -> ColumnElement[bool]:
+        return exists().where(model.article_id == Article.id)
+
+    statement = (
+        select(
+            Site.host,
+            func.count(Article.id),
+            func.min(Article.published_at),
+            func.max(Article.published_at),
+            present(func.coalesce(Article.title, "") != ""),
+            present(Article.published.is_not(None)),
+            present(Article.authors_text.is_not(None)),
+            present(func.coalesce(Article.summary, "") != ""),
+            present(func.coalesce(Article.section, "") != ""),
+            present(Article.tags_text.is_not(None)),
+            present(has_child(ArticleList)),
+            present(has_child(ArticleLink)),
+            present(has_child(models.ArticleImage)),
+        )
+        .join(Article, Article.site_id == Site.id)
+        .group_by(Site.host)
+        .order_by(Site.host)
+    )
+    if site is not None:
+        statement = statement.where(host_matches(site))
+    failures = unresolved_failures_by_host(session)
+    statistics = []
+    for host, articles, first, last, *counts in session.execute(statement):
+        statistics.append(
+            SiteStatistics(
+                site=host,
+                articles=articles,
+                first_published=utc_of(first),
+                last_published=utc_of(last),
+                present={
+                    name: (count or 0) / articles
+                    for name, count in zip(STAT_FIELDS, counts, strict=True)
+                },
+                failures=failures.get(host, 0),
+            )
+        )
+    return statistics
+
+
+def unresolved_failures_by_host(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for url in session.scalars(select(FetchFailure.url).where(FetchFailure.resolved_at.is_(None))):
+        host = (urlsplit(url).hostname or "").lower()
+        counts[host] = counts.get(host, 0) + 1
+    return counts
+
+
+def utc_of(value: datetime | str | None) -> datetime | None:
+    """An aggregate's datetime (min/max lose the column type in SQLite) as aware UTC."""
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

@@ -160,6 +160,8 @@ def save_article(
     article.last_seen_at = max(article.last_seen_at, seen_at)
     resolve_failures(session, {record.url, record.archive_key}, resolved_at=seen_at)
     session.flush()
+    if outcome is SaveOutcome.INSERTED:
+        resolve_links_to(session, article)
     return outcome
 
 
@@ -177,6 +179,7 @@ def fill_article(
     site = site_named(session, record.site, seen_at=seen_at)
     authors = rows_named(session, Author, record.authors)
     tags = rows_named(session, Tag, record.tags)
+    targets = archived_ids(session, [link.url for link in record.related])
     article.url = record.url
     article.canonical_url = record.canonical_url
     article.site = site
@@ -191,6 +194,8 @@ def fill_article(
     article.provenance = dict(record.provenance)
     article.content_hash = content_hash
     article.fetched_at = record.fetched_at
+    article.authors_text = "; ".join(record.authors) or None
+    article.tags_text = "; ".join(record.tags) or None
     article.authors = [
         ArticleAuthor(position=position, author=authors[name])
         for position, name in enumerate(record.authors)
@@ -214,6 +219,7 @@ def fill_article(
             title=link.title,
             teaser=link.teaser,
             comments=link.comments,
+            target_article_id=targets.get(link.url),
         )
         for position, link in enumerate(record.related)
     ]
@@ -221,6 +227,26 @@ def fill_article(
         ArticleImage(position=position, url=image.url, caption=image.caption)
         for position, image in enumerate(record.images)
     ]
+
+
+def archived_ids(session: Session, urls: Iterable[str]) -> dict[str, int]:
+    """The ids of the archived articles whose archive key is one of `urls`."""
+    wanted = set(urls)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Article.archive_key, Article.id).where(Article.archive_key.in_(wanted))
+    )
+    return {key: article_id for key, article_id in rows}
+
+
+def resolve_links_to(session: Session, article: Article) -> None:
+    """Point the related links saved before `article` (and leading to it) at it."""
+    session.execute(
+        update(ArticleLink)
+        .where(ArticleLink.url == article.archive_key, ArticleLink.target_article_id.is_(None))
+        .values(target_article_id=article.id)
+    )
 
 
 def version_of(

@@ -63,9 +63,9 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(tmp_path: 
     with engine.connect() as connection:
         assert current_revision(connection) == head_revision()
         views = connection.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'view'"
+            "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"
         ).scalars()
-        assert list(views) == ["article_summary"]
+        assert list(views) == ["article_latest", "article_summary"]
     engine.dispose()
 
 

@@ -1,0 +1,95 @@
+"""A read-only door for analysts' own SQL: one statement, results as columns and rows.
+
+The engine is the read-only one (``mode=ro`` and ``query_only``), so no statement can
+change the archive. SQLite would still let ATTACH create an empty file elsewhere, and
+let a PRAGMA switch `query_only` off, so an authorizer refuses those outright.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError
+
+from archive_db.engine import ArchiveError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# PRAGMAs that only report, and may take an argument (a table or index name).
+REPORTING_PRAGMAS = frozenset(
+    {
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+    }
+)
+
+
+class QueryError(ArchiveError):
+    """SQL the read-only door refuses or the database rejects; one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """What a query returned: column names and rows in order."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def authorize(
+    action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None
+) -> int:
+    """SQLite authorizer: deny ATTACH/DETACH and any PRAGMA that sets something."""
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None:
+        return (
+            sqlite3.SQLITE_OK if (arg1 or "").lower() in REPORTING_PRAGMAS else sqlite3.SQLITE_DENY
+        )
+    return sqlite3.SQLITE_OK
+
+
+def run_readonly_sql(engine: Engine, sql: str) -> QueryResult:
+    """Run one statement on a read-only engine and return all its rows.
+
+    Raises QueryError for an empty statement, a statement that would write, and any error
+    the database reports (syntax, unknown table, ...), as one line.
+    """
+    if not sql.strip():
+        raise QueryError("no SQL given")
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        raw = driver if isinstance(driver, sqlite3.Connection) else None
+        if raw is not None:
+            raw.set_authorizer(authorize)
+        try:
+            result = connection.exec_driver_sql(sql)
+            columns = tuple(result.keys()) if result.returns_rows else ()
+            rows = [tuple(row) for row in result] if result.returns_rows else []
+        except DBAPIError as error:
+            raise QueryError(query_failure(error)) from None
+        finally:
+            connection.rollback()
+            if raw is not None:
+                raw.set_authorizer(None)
+    return QueryResult(columns=columns, rows=rows)
+
+
+def query_failure(error: DBAPIError) -> str:
+    reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+    if any(words in reason for words in ("readonly database", "not authorized", "authorization")):
+        return f"refused: the archive is read-only here ({reason})"
+    if "one statement at a time" in reason:
+        return "give one SQL statement at a time"
+    return f"SQL error: {reason}"
