@@ -68,8 +68,9 @@ def make_engine(url: str) -> Engine:
 def readonly_engine(path_or_url: str) -> Engine:
     """An engine that cannot write: for queries, exports and analysts.
 
-    SQLite files open with ``mode=ro`` (and ``query_only``), so even a stray UPDATE fails;
-    other databases should be given a URL whose user may only read.
+    SQLite files open with ``mode=ro`` (and ``query_only``), so even a stray UPDATE fails.
+    PostgreSQL sessions start with ``default_transaction_read_only``, which a session may
+    switch off again: the sure guard there is a URL whose user may only read.
     """
     full_url = sqlite_url_of(path_or_url)
     try:
@@ -77,7 +78,7 @@ def readonly_engine(path_or_url: str) -> Engine:
     except ArgumentError:
         raise ArchiveError(f"not a database URL or file path: {mask_url(path_or_url)}") from None
     if parsed.get_backend_name() != "sqlite":
-        return server_engine(parsed)
+        return server_engine(parsed, readonly=True)
     if not parsed.database or parsed.database == ":memory:":
         raise ArchiveError("a read-only archive must be a file, not an in-memory database")
     path = Path(parsed.database)
@@ -95,12 +96,15 @@ def readonly_engine(path_or_url: str) -> Engine:
     return engine
 
 
-def server_engine(url: URL) -> Engine:
+def server_engine(url: URL, *, readonly: bool = False) -> Engine:
     """An engine on a database server (PostgreSQL), opened once now so that a missing
     driver or an unreachable server fails here with a one-line ArchiveError."""
     described = url.render_as_string(hide_password=True)
+    connect_args: dict[str, str] = {}
+    if readonly and url.get_backend_name() == "postgresql":
+        connect_args["options"] = "-c default_transaction_read_only=on"
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, connect_args=connect_args)
     except ImportError as error:
         raise ArchiveError(
             f"cannot open archive {described}: its database driver is not installed ({error.name})"

@@ -3,6 +3,10 @@
 The engine is the read-only one (``mode=ro`` and ``query_only``), so no statement can
 change the archive. SQLite would still let ATTACH create an empty file elsewhere, and
 let a PRAGMA switch `query_only` off, so an authorizer refuses those outright.
+
+On PostgreSQL each statement runs in a transaction declared READ ONLY before it starts,
+and as a prepared statement, so it is exactly one statement: no ``COMMIT; ...`` can end
+that transaction and write in the next.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def run_readonly_sql(engine: Engine, sql: str) -> QueryResult:
     """
     if not sql.strip():
         raise QueryError("no SQL given")
+    if engine.dialect.name == "postgresql":
+        return run_readonly_postgresql(engine, sql)
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
         raw = driver if isinstance(driver, sqlite3.Connection) else None
@@ -86,10 +92,33 @@ def run_readonly_sql(engine: Engine, sql: str) -> QueryResult:
     return QueryResult(columns=columns, rows=rows)
 
 
-def query_failure(error: DBAPIError) -> str:
-    reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-    if any(words in reason for words in ("readonly database", "not authorized", "authorization")):
+def run_readonly_postgresql(engine: Engine, sql: str) -> QueryResult:
+    """`run_readonly_sql` on PostgreSQL (psycopg): a READ ONLY transaction, one statement."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        connection.exec_driver_sql("SELECT 1")  # a snapshot: READ WRITE can no longer be set
+        driver: Any = connection.connection.driver_connection  # a psycopg.Connection
+        cursor = driver.cursor()
+        try:
+            # prepare=True: the extended protocol, which refuses a second statement.
+            cursor.execute(sql, prepare=True)
+            description = cursor.description
+            columns = tuple(column[0] for column in description) if description else ()
+            rows = [tuple(row) for row in cursor.fetchall()] if description else []
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise QueryError(query_failure(error)) from None
+        finally:
+            cursor.close()
+            connection.rollback()
+    return QueryResult(columns=columns, rows=rows)
+
+
+def query_failure(error: DBAPIError | Exception) -> str:
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    reason = str(orig).splitlines()[0] if orig else type(error).__name__
+    refusals = ("readonly database", "not authorized", "authorization", "read-only transaction")
+    if any(words in reason for words in refusals):
         return f"refused: the archive is read-only here ({reason})"
-    if "one statement at a time" in reason:
+    if "one statement at a time" in reason or "multiple commands" in reason:
         return "give one SQL statement at a time"
     return f"SQL error: {reason}"

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from archive_db.engine import ArchiveError
 from archive_db.models import (
@@ -115,6 +116,27 @@ def save_article(
     for name in ("published", "modified", "fetched_at"):
         check_aware(name, getattr(record, name))
     check_aware("seen_at", seen_at)
+    if session.get_bind().dialect.name == "sqlite":
+        # One writer at a time holds the file's lock: no other can insert between our
+        # look-up and our insert.
+        return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+    # A server runs writers side by side: another may insert the same article (or site,
+    # author, tag) between our look-up and our insert. The unique constraint refuses the
+    # second row; by then the other transaction has committed (the insert waited for it),
+    # so a second attempt finds its row and saves onto it. Savepoints keep the caller's
+    # transaction usable after the refusal.
+    try:
+        with session.begin_nested():
+            return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+    except IntegrityError:
+        with session.begin_nested():
+            return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+
+
+def save_article_once(
+    session: Session, record: ArticleRecord, *, seen_at: datetime, crawl_run_id: int | None
+) -> SaveOutcome:
+    """`save_article` without retry: look the article up, then insert or update it."""
     content_hash = content_hash_of(record)
     article = session.scalars(
         select(Article).where(Article.archive_key == record.archive_key)

@@ -25,6 +25,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Tables the migrations write by hand and the models do not describe: the FTS5 index
 # and the shadow tables SQLite keeps for it (article_fts_data, article_fts_idx, ...).
 UNMODELLED_TABLE_PREFIXES = ("article_fts", "sqlite_")
+# PostgreSQL's full-text search, likewise hand-written: a generated column and its index.
+UNMODELLED_NAMES = {"column": "search_vector", "index": "ix_article_search_vector"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's filter: compare only what the models describe."""
     if type_ == "table" and name is not None:
         return not name.startswith(UNMODELLED_TABLE_PREFIXES)
-    return True
+    return name is None or UNMODELLED_NAMES.get(type_) != name
 
 
 def head_revision() -> str:

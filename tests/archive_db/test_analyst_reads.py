@@ -150,6 +150,7 @@ def test_search_filters_by_site_dates_author_and_tag(session: Session) -> None:
     assert [hit.title for hit in search_articles(session, "Ann")] == ["Ferry timetable changes"]
 
 
+@pytest.mark.sqlite_only  # FTS5 query syntax; PostgreSQL's websearch syntax cannot fail
 @pytest.mark.parametrize("query", ['budget AND "', "nosuchfield:word", "   ", "AND"])
 def test_bad_search_syntax_is_one_line_search_error(session: Session, query: str) -> None:
     fill_for_search(session)
@@ -158,6 +159,7 @@ def test_bad_search_syntax_is_one_line_search_error(session: Session, query: str
     assert "\n" not in str(refused.value)
 
 
+@pytest.mark.sqlite_only  # FTS5 refuses the quote; see test_postgresql.py for PostgreSQL
 def test_search_text_is_never_sql(session: Session) -> None:
     fill_for_search(session)
     with pytest.raises(SearchError):
@@ -198,6 +200,7 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.sqlite_only  # a read-only file URI
 def test_readonly_sql_answers_queries(engine: Engine, archive_path: Path) -> None:
     with Session(engine) as session, session.begin():
         fill_for_search(session)
@@ -211,6 +214,7 @@ def test_readonly_sql_answers_queries(engine: Engine, archive_path: Path) -> Non
     reader.dispose()
 
 
+@pytest.mark.sqlite_only  # the file's bytes, ATTACH, PRAGMAs
 @pytest.mark.parametrize(
     "statement",
     [

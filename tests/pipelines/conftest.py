@@ -1,4 +1,10 @@
-"""Pipelines built the way Scrapy builds them, over a fresh file archive."""
+"""Pipelines built the way Scrapy builds them, over a fresh archive on each backend.
+
+Tests that take `make_crawler` or `read_archive` run twice: on an SQLite file and on an
+empty PostgreSQL database of their own, which the pipeline migrates when it opens (see
+tests/archive_db/backends.py). A test about SQLite itself is marked
+``@pytest.mark.sqlite_only``.
+"""
 
 from __future__ import annotations
 
@@ -13,32 +19,53 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from archive_db.engine import readonly_engine
+from tests.archive_db import backends
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backends.register_marker(config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends.parametrize_backend(metafunc)
 
 
 @pytest.fixture
-def archive_path(tmp_path: Path) -> Path:
-    return tmp_path / "archive.sqlite"
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgresql" (parametrized by pytest_generate_tests)."""
+    return str(request.param)
 
 
 @pytest.fixture
-def make_crawler(archive_path: Path) -> Callable[..., Crawler]:
-    """A crawler whose settings archive to `archive_path`, plus any given as keywords."""
+def archive_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """Where the pipeline archives: a file path not yet created, or an empty database."""
+    if backend == "sqlite":
+        yield str(tmp_path / "archive.sqlite")
+        return
+    backends.require_server()
+    with backends.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def make_crawler(archive_url: str) -> Callable[..., Crawler]:
+    """A crawler whose settings archive to `archive_url`, plus any given as keywords."""
 
     def make(**settings: Any) -> Crawler:
         # No extensions: their signal handlers expect a running crawl (a reactor, timers).
-        defaults = {"ARCHIVE_DB_URL": str(archive_path), "EXTENSIONS_BASE": {}}
+        defaults = {"ARCHIVE_DB_URL": archive_url, "EXTENSIONS_BASE": {}}
         return get_crawler(settings_dict=defaults | settings)
 
     return make
 
 
 @pytest.fixture
-def read_archive(archive_path: Path) -> Iterator[Callable[[], Session]]:
+def read_archive(archive_url: str) -> Iterator[Callable[[], Session]]:
     """Open the archive read-only, as an analyst would, even while a pipeline writes."""
     engines: list[Engine] = []
 
     def session() -> Session:
-        engines.append(readonly_engine(str(archive_path)))
+        engines.append(readonly_engine(archive_url))
         return Session(engines[-1])
 
     yield session
