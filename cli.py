@@ -29,6 +29,8 @@ from items import record_to_json
 from profiles import ProfileError, SiteProfile, load_profile, profile_for_url
 
 if TYPE_CHECKING:
+    import socket
+
     from spiders.runner import CrawlResult
 
 EXIT_OK = 0
@@ -988,6 +990,143 @@ def stats(db: str, fmt: str) -> int:
             click.echo(
                 f"last crawl: started {last_crawl['started_at']}, outcome {last_crawl['outcome']}"
             )
+    return EXIT_OK
+
+
+# --- serve -------------------------------------------------------------------------------
+
+SERVE_PORT = 8001
+# Body cells run to kilobytes: Datasette's HTML tables show the first characters only
+# (JSON and CSV output keep the whole text).
+SERVE_SETTINGS = {"truncate_cells_html": 300, "sql_time_limit_ms": 3000}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_archive_path(db: str) -> Path:
+    """The SQLite file behind --db, checked to be a current archive (else exit 4)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from archive_db.engine import mask_url, sqlite_url_of
+
+    try:
+        url = make_url(sqlite_url_of(db))
+    except ArgumentError:
+        raise UserError(f"not a database URL or file path: {mask_url(db)}", EXIT_ARCHIVE) from None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise UserError(
+            f"serve needs an SQLite archive file, not {mask_url(db)} (Datasette reads SQLite only)",
+            EXIT_USAGE,
+        )
+    open_reader(db).dispose()  # one line and exit 4 for a non-archive, older or newer one
+    return Path(url.database)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket: the port is taken before Datasette starts, so a busy
+    port is one clear line and port 0 can report the port it got."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise UserError(f"cannot listen on {host}: {error.strerror}", EXIT_USAGE) from None
+    family, kind, protocol, _, address = infos[0]
+    sock = socket.socket(family, kind, protocol)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise UserError(
+            f"cannot listen on {host}:{port}: {error.strerror}; pick another --port"
+        ) from None
+    return sock
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=SERVE_PORT,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed at start).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only loopback addresses unless --public is given.",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Allow a non-loopback --host (e.g. 0.0.0.0): anyone who can reach this machine "
+    "can then read the whole archive and run SQL on it. Off by default.",
+)
+def serve(db: str, port: int, host: str, public: bool) -> int:
+    """Browse and search the archive in a web browser with Datasette, read-only, with the
+    project's table descriptions, facets (site, section; authors and tags via
+    article_author/article_tag) and full-text search on article_latest. Needs the `serve`
+    extra: pip install 'newsarchive[serve]'. Ctrl-C stops it.
+
+    \b
+    Example:
+      newsarchive serve --db archive.sqlite --port 8001
+    """
+    if not is_loopback(host) and not public:
+        raise UserError(
+            f"refusing to serve on {host}, which other machines can reach: "
+            "give --public to allow it",
+            EXIT_USAGE,
+        )
+    try:
+        import uvicorn
+        from datasette.app import Datasette
+        from datasette.database import Database
+    except ImportError:
+        raise UserError(
+            "serve needs Datasette: pip install 'newsarchive[serve]'", EXIT_USAGE
+        ) from None
+    import asyncio
+
+    from archive_db.datasette import datasette_metadata
+
+    path = serve_archive_path(db)
+    name = path.stem  # the name plain `datasette archive.sqlite` would give it
+    datasette = Datasette(metadata=datasette_metadata(name), settings=SERVE_SETTINGS)
+    datasette.remove_database("_memory")  # added when no file is given; an empty distraction
+    # Mutable in Datasette's terms, so it reads with mode=ro and sees a crawl writing
+    # alongside (WAL); immutable=1 would ignore pages still in the -wal file.
+    datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=name)
+    asyncio.run(datasette.invoke_startup())
+    sock = listening_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"serving {path} read-only at http://{shown_host}:{bound_port}/{name} (Ctrl-C stops)"
+    )
+    sys.stdout.flush()
+    server = uvicorn.Server(
+        uvicorn.Config(datasette.app(), log_level="warning", lifespan="on", workers=1)
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return EXIT_OK
 
 
