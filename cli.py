@@ -510,6 +510,11 @@ def cell(value: object) -> object:
     return value
 
 
+def as_flat_text(value: object) -> object:
+    """A list or mapping as JSON text, for table and CSV cells; anything else unchanged."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
 def emit_rows(columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], fmt: str) -> None:
     """Print rows as a table (Rich on a terminal, tab-separated on a pipe), JSON or CSV."""
     cells = [tuple(cell(value) for value in row) for row in rows]
@@ -517,6 +522,8 @@ def emit_rows(columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], fmt: st
         objects = [dict(zip(columns, row, strict=True)) for row in cells]
         click.echo(json.dumps(objects, ensure_ascii=False, indent=2))
         return
+    # PostgreSQL hands JSON columns back as lists and dicts: flat formats show them as JSON.
+    cells = [tuple(as_flat_text(value) for value in row) for row in cells]
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

@@ -13,8 +13,8 @@ TITLE = "newsarchive: regional news archive"
 DESCRIPTION = (
     "Articles archived from regional news sites by newsarchive, one row per canonical URL, "
     "with every earlier version kept. Start with article_latest: one flat row per article, "
-    "searchable (full text over title, summary, body, authors and tags) and faceted by site "
-    "and section."
+    "searchable (full text over title, summary, body, authors and tags) and faceted by site, "
+    "section, author and tag."
 )
 SOURCE = "newsarchive crawls of the sites' public pages"
 LICENSE = "Article texts remain the copyright of their publishers; for research use only"
@@ -42,7 +42,7 @@ VIEW_COLUMNS = {
 TABLES: dict[str, dict[str, Any]] = {
     "article_latest": {
         "description": "One flat row per article with its latest content: no joins to "
-        "write. Search it with the box above; facet by site or section.",
+        "write. Search it with the box above; facet by site, section, author or tag.",
         "columns": {
             **VIEW_COLUMNS,
             "canonical_url": "The page's canonical URL (rel=canonical or og:url), if any",
@@ -51,8 +51,11 @@ TABLES: dict[str, dict[str, Any]] = {
             "language": "Language code, e.g. en",
             "body": "Article text: paragraphs separated by a blank line",
             "current_version": "article_version.number of the content shown here",
+            "authors_json": "Author names in byline order, as a JSON array ([] for none)",
+            "tags_json": "Tags and keywords in page order, as a JSON array ([] for none)",
         },
-        "facets": ["site", "section"],
+        # Array facets count articles per name: one facet value per array element.
+        "facets": ["site", "section", {"array": "authors_json"}, {"array": "tags_json"}],
         "sort_desc": "published_at",
         "fts_table": FTS_TABLE,
         "fts_pk": "article_id",
