@@ -168,6 +168,19 @@ def _is_article(page: Page, content: Content, published: _Provenance | None) -> 
         return True
     if max((len(block_text(block)) for block in content.blocks), default=0) < 100:
         return False  # no sentence of running text: link lists, index pages, forms
-    if path == "/" or _SITE_PAGE.match(path):
+    if _SITE_PAGE.match(path):
+        return False
+    if path == "/" and not _one_article_page(page, content):
         return False
     return published is not None or len(content.body) >= 500
+
+
+def _one_article_page(page: Page, content: Content) -> bool:
+    """A site root that shows one post: the page's only <article>, headed by its only <h1>,
+    holds the text (a blog's farewell or a one-page site), where a home page lists several.
+    """
+    articles = page.tagged("article")
+    if len(articles) != 1 or len(page.h1s) != 1 or content.container is None:
+        return False
+    article = articles[0]
+    return is_inside(content.container, article) and is_inside(page.h1s[0], article)

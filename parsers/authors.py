@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from functools import cache
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from parsers.boilerplate import class_words, is_elsewhere
-from parsers.dates import in_article_item
+from parsers.dates import in_article_item, is_date_line
 from parsers.page import Found, Page, first_found, is_inside, types_of
-from parsers.text import letters_of, squash, text_of
+from parsers.text import last_lines, letters_of, squash, text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -87,9 +84,6 @@ _AUTHOR_PATH = re.compile(
     r"writers|profil|profile|profiles|redakteur|team|newsteam|user|users|u)/[^/?#]+",
     re.I,
 )
-# Every link: the author-page test is a regular expression on its path (_links_to_author_page),
-# much faster than thirty XPath contains() on every href.
-_AUTHOR_LINK_QUERY = ".//a[@href]"
 # "Autor: Ann Smith", "Text: Ann Smith", "Written by: Ann Smith" printed as a label.
 _AUTHOR_LABEL = (
     r"^\W{0,3}(?:author|authors|autor|autorin|autoren|auteur|autore|text|texte|written by|"
@@ -128,6 +122,8 @@ def extract_authors(
         lambda: answer(list(_byline_authors(page, scope)), "byline"),
         lambda: answer(list(_author_links(page, scope)), "author-link", handles=True),
         lambda: answer(list(_labelled_authors(page, scope)), "byline"),
+        lambda: answer(list(_dateline_names(page, scope)), "dateline"),
+        lambda: answer(list(_signature_names(scope)), "signature"),
     )
     printed = answer(list(_names_in_byline(printed_byline or "")), "byline")
     if printed is None:
@@ -188,27 +184,20 @@ def _meta_authors(page: Page) -> Iterator[str]:
 
 
 def _in_scope_first(
-    page: Page, scope: HtmlElement | None, query: str, keep: Callable[[HtmlElement], bool]
+    page: Page,
+    scope: HtmlElement | None,
+    candidates: Sequence[HtmlElement],
+    keep: Callable[[HtmlElement], bool],
 ) -> Iterator[HtmlElement]:
-    """Elements matching the XPath (relative, ".//...") that ``keep`` accepts: the article's
-    first, then those of the rest of the page outside the site's banner (a <header> that
-    is not inside <main> or <article>).
+    """The candidates (in document order) that ``keep`` accepts: the article's first, then
+    those of the rest of the page outside the site's banner (a <header> that is not inside
+    <main> or <article>).
     """
-    compiled = _compiled(query)
-    inside: list[HtmlElement] = compiled(scope) if scope is not None else []
+    inside, outside = page.split_by_scope(candidates, scope)
     yield from filter(keep, inside)
-    # lxml hands out one proxy per element while it is referenced: a set tells them apart.
-    seen = set(inside)
-    for element in compiled(page.tree):
-        if element in seen or not keep(element):
-            continue
-        if not _in_page_header(element):
+    for element in outside:
+        if keep(element) and not _in_page_header(element):
             yield element
-
-
-@cache
-def _compiled(query: str) -> etree.XPath:
-    return etree.XPath(query)
 
 
 def _in_page_header(element: HtmlElement) -> bool:
@@ -232,25 +221,31 @@ def _is_credit(element: HtmlElement) -> bool:
 
 
 def _itemprop_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
-    query = ".//*[@itemprop='author' or @itemprop='creator' or @itemprop='Author']"
-    roots = [scope] if scope is not None else []
-    for root in [*roots, page.tree]:
-        for element in root.xpath(query):
-            if not in_article_item(element):
-                continue
-            named = element.xpath(".//*[@itemprop='name']")
-            if named:
-                yield named[0].get("content") or text_of(named[0])
-            elif element.tag != "meta":
-                yield text_of(element)
-            return
+    credited = [e for e in page.marked if e.get("itemprop") in _ITEMPROP_AUTHOR]
+    for element in page.scope_first(credited, scope):
+        if not in_article_item(element):
+            continue
+        named = element.xpath(".//*[@itemprop='name']")
+        if named:
+            yield named[0].get("content") or text_of(named[0])
+        elif element.tag != "meta":
+            yield text_of(element)
+        return
+
+
+_ITEMPROP_AUTHOR = frozenset({"author", "creator", "Author"})
 
 
 def _rel_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
     """Links marked rel=author: the first, and the others in the same byline."""
     group: HtmlElement | None = None
-    query = ".//*[self::a or self::link][contains(translate(@rel, 'AUTHOR', 'author'), 'author')]"
-    for link in _in_scope_first(page, scope, query, _has_rel_author):
+    links = [
+        link
+        for link in (*page.tagged("a"), *page.tagged("link"))
+        if "author" in (link.get("rel") or "").lower()
+    ]
+    links.sort(key=page.positions.__getitem__)
+    for link in _in_scope_first(page, scope, links, _has_rel_author):
         if not in_article_item(link):
             continue
         if group is None:
@@ -279,12 +274,16 @@ def _byline_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
     """Names in author-marked elements: the first such element, and others next to it."""
     first: HtmlElement | None = None
     count = 0
-    for element in _in_scope_first(page, scope, _BYLINE_QUERY, _marks_byline):
+    candidates = [element for element in page.marked if element.tag in _BYLINE_TAGS]
+    for element in _in_scope_first(page, scope, candidates, _marks_byline):
         text = text_of(element)
         # "Posted on 05/11/2014 by Anna Mistry" sits in a meta line, not an author element.
         authorish = _byline_words(element) & _AUTHOR_WORDS or element.tag == "address"
         if not (authorish or _BY.search(text)):
             continue
+        if len(text) > 120 and authorish:
+            # An author card (name, job, follow button, bio): the name is its heading.
+            text = _card_heading(element)
         if not 2 < len(text) <= 120 or _PICTURE_CREDIT.match(text):
             continue
         if first is not None and not is_inside(element, _neighbourhood(first)):
@@ -298,10 +297,19 @@ def _byline_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
             return
 
 
-_BYLINE_QUERY = (
-    ".//*[self::span or self::div or self::p or self::a or self::li or self::cite or "
-    "self::address][@class or @id or @data-testid or @itemprop or self::address]"
-)
+def _card_heading(element: HtmlElement) -> str:
+    """The text of the first heading inside an author card, if it is short enough for a name."""
+    for heading in element.iter("h2", "h3", "h4", "h5", "h6", "strong"):
+        # A heading that links to the profile may hold a "Follow" button too: the link.
+        link = next(heading.iter("a"), None)
+        text = text_of(link if link is not None else heading)
+        return text if len(text) <= 60 else ""
+    return ""
+
+
+# Where a byline is printed (page.marked: elements with a class, an id, a data-testid or an
+# itemprop, and every <address>).
+_BYLINE_TAGS = frozenset({"span", "div", "p", "a", "li", "cite", "address"})
 
 
 def _marks_byline(element: HtmlElement) -> bool:
@@ -332,7 +340,7 @@ def _linked_names(element: HtmlElement) -> list[str]:
 def _author_links(page: Page, scope: HtmlElement | None) -> Iterator[str]:
     """Links to author pages near the headline: the byline of many CMSs."""
     group: HtmlElement | None = None
-    for link in _in_scope_first(page, scope, _AUTHOR_LINK_QUERY, _links_to_author_page):
+    for link in _in_scope_first(page, scope, page.tagged("a"), _links_to_author_page):
         if is_elsewhere(link) or _is_credit(link):
             continue
         parent = link.getparent()
@@ -346,7 +354,11 @@ def _author_links(page: Page, scope: HtmlElement | None) -> Iterator[str]:
 
 
 def _links_to_author_page(link: HtmlElement) -> bool:
-    return bool(_AUTHOR_PATH.search(urlsplit(link.get("href") or "").path or ""))
+    href = link.get("href")
+    # The path is part of the address: one search of the whole skips most links unsplit.
+    if not href or _AUTHOR_PATH.search(href) is None:
+        return False
+    return bool(_AUTHOR_PATH.search(urlsplit(href).path or ""))
 
 
 def _labelled_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
@@ -376,6 +388,52 @@ def _labelled_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
             if 2 < len(text) <= 120:
                 yield from _names_in_byline(text)
                 return
+
+
+# "04.02.2022 | 13:10 Uhr | Ann Smith": a date line's parts.
+_LINE_PARTS = re.compile(r"\s+[|•·]\s+")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[./-]\s?\d{1,2}[./-]\s?(?:19|20)?\d\d\b|\b(?:19|20)\d\d\b")
+# A person's name as printed in a line of its own: two to four capitalised words.
+_PRINTED_NAME = re.compile(r"^(?:[A-ZÀ-Þ][\w'\u2019.-]*\s){1,3}[A-ZÀ-Þ][\w'\u2019-]+$")
+# A signature's name line: one to three capitalised words ("Benni", "Ann Smith").
+_SIGNATURE_NAME = re.compile(r"[A-ZÀ-Þ][\w'\u2019.-]*(?:\s[A-ZÀ-Þ][\w'\u2019.-]*){0,2}")
+
+
+def _dateline_names(page: Page, scope: HtmlElement | None) -> Iterator[str]:
+    """The name in the article's date line next to its headline, "04.02.2022 | Ann Smith",
+    where no author markup or "By" names anyone.
+    """
+    headline = next((h for h in page.h1s if scope is None or is_inside(h, scope)), None)
+    if headline is None:
+        return
+    node: HtmlElement | None = headline
+    for _ in range(2):
+        if node is None:
+            return
+        siblings = [*list(node.itersiblings(preceding=True))[:2], *list(node.itersiblings())[:3]]
+        for sibling in siblings:
+            text = text_of(sibling)
+            if len(text) > 100 or is_elsewhere(sibling):
+                continue
+            parts = _LINE_PARTS.split(text)
+            if len(parts) < 2 or not any(_NUMERIC_DATE.search(part) for part in parts):
+                continue
+            names = [part for part in parts if _PRINTED_NAME.match(part)]
+            if len(names) == 1 and not _NOT_NAMES.search(names[0]):
+                yield names[0]
+                return
+        node = node.getparent()
+
+
+def _signature_names(scope: HtmlElement | None) -> Iterator[str]:
+    """The name a letter or farewell post is signed with, on the line above its date:
+    "Ann Smith" / "10 September 2017" as the article's last two lines.
+    """
+    if scope is None:
+        return
+    lines = last_lines(scope, 2)
+    if len(lines) == 2 and is_date_line(lines[1]) and _SIGNATURE_NAME.fullmatch(lines[0]):
+        yield lines[0]
 
 
 def _names_in_byline(text: str) -> Iterator[str]:

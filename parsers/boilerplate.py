@@ -403,7 +403,7 @@ def is_elsewhere(element: HtmlElement) -> bool:
         if node.tag == "article" or "article" in class_words(node):
             inside_article = True
         node = node.getparent()
-    for node in chain:
+    for index, node in enumerate(chain):
         tag = node.tag
         if tag in {"nav", "aside"} or (tag == "footer" and not inside_article):
             return True
@@ -413,14 +413,39 @@ def is_elsewhere(element: HtmlElement) -> bool:
             words = class_words(node)
             # An entry footer inside <article> often holds the date; the page footer never does.
             if (
-                words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article)
-            ) and not _wraps_main_content(node):
+                (words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article))
+                and not _wraps_main_content(node)
+                and _says_elsewhere(node, chain[index + 1 :], inside_article=inside_article)
+            ):
                 return True
     return False
 
 
-# A wrapper of the page's main content is layout, whatever its class says ("Page-ad-margins").
-_MAIN_CONTENT = etree.XPath(".//main")
+# A BEM element's class: "Block__element", "Block_element", "Block--modifier".
+_BEM_PART = re.compile(r"^(.+?)(?:__|--|_)(.+)$")
+
+
+def _says_elsewhere(
+    node: HtmlElement, ancestors: list[HtmlElement], *, inside_article: bool
+) -> bool:
+    """The node's own class words put it outside the article. In a BEM class
+    ("ArticleHeaderComment_publishDate") the block's name is its ancestor's class, which
+    decides for itself: only the element part ("publishDate") speaks for the node.
+    """
+    tokens = class_tokens(node)
+    if not any(_BEM_PART.match(token) for token in tokens):
+        return True
+    above = {token for ancestor in ancestors for token in class_tokens(ancestor)}
+    words: set[str] = set()
+    for token in tokens:
+        bem = _BEM_PART.match(token)
+        words |= words_of(bem[2] if bem and bem[1] in above else token, None)
+    return bool(words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article))
+
+
+# A wrapper of the page's main content or of its headline is layout, whatever its class
+# says: "Page-ad-margins", "layout__with-sidebar", an opinion piece's "commentHeader".
+_MAIN_CONTENT = etree.XPath(".//main | .//h1")
 
 
 def _wraps_main_content(node: HtmlElement) -> bool:

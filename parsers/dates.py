@@ -13,19 +13,18 @@ from __future__ import annotations
 import email.utils
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
-from lxml import etree
 
 from parsers.boilerplate import class_words, is_elsewhere
 from parsers.language import detect_language
 from parsers.page import Found, Page, first_found, is_inside
-from parsers.text import squash, text_of
+from parsers.text import last_lines, squash, text_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -176,11 +175,6 @@ _NOT_PUBLISHED_WORDS = frozenset(
 _MODIFIED_WORDS = frozenset({"updated", "update", "modified", "lastmod"})
 
 
-# Elements that may be marked by class or id, and <time>s; the words are checked in Python
-# (class_words is cached by class string), which is faster than XPath's string functions.
-_MARKABLE = etree.XPath(".//*[@class or @id] | .//time")
-# Author credits: rel=author links, and elements whose class or id says "author".
-_REL_AUTHOR = etree.XPath(".//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]")
 # Class words that name the publication date itself: hAtom's "entry-date published updated"
 # marks the one date of a never-edited post with both, and it is the publication date.
 _PUBLISHED_WORDS = frozenset({"published", "pubdate", "publishdate", "publish", "posted"})
@@ -313,6 +307,8 @@ def extract_published(page: Page, *, scope: HtmlElement | None = None) -> Found[
         lambda: _from_time_element(dating, modified=False),
         lambda: _from_byline(dating),
         lambda: _from_url_path(dating),
+        lambda: _from_signature(dating),
+        lambda: _from_script_data(dating),
     )
 
 
@@ -576,11 +572,11 @@ def _from_meta(dating: _Dating, names: Iterable[str]) -> Found[DateValue] | None
 
 
 def _from_itemprop(dating: _Dating, prop: str) -> Found[DateValue] | None:
-    for element in dating.page.tree.xpath(
-        "//*[@itemprop][not(self::meta)]"
-        "[translate(@itemprop, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')=$p]",
-        p=prop,
-    ):
+    for element in dating.page.marked:
+        # page.marked holds every element with an itemprop; <meta> has no printed date.
+        itemprop = element.get("itemprop")
+        if not itemprop or itemprop.lower() != prop or element.tag == "meta":
+            continue
         if not in_article_item(element):
             continue
         value = _date_of_element(dating, element)
@@ -667,6 +663,57 @@ def _from_url_path(dating: _Dating) -> Found[DateValue] | None:
     return Found(value, "url-path")
 
 
+# A line that is a date and nothing else: "10. September 2017", "March 3, 2019".
+_DATE_ALONE = re.compile(r"^[\w.,/ -]{6,30}$")
+_FULL_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that holds a date with its year and nothing else, not an "Updated" label."""
+    return bool(_DATE_ALONE.match(line) and _FULL_YEAR.search(line)) and not _UPDATE_IN_LINE.search(
+        line
+    )
+
+
+def _from_signature(dating: _Dating) -> Found[DateValue] | None:
+    """The date a letter, statement or farewell post is signed with: the article's last line
+    is a date alone ("Ann<br>10. September 2017"), where nothing else dates the page.
+    """
+    if dating.scope is None:
+        return None
+    lines = last_lines(dating.scope, 2)
+    line = lines[-1] if lines else ""
+    # "Last updated:" / "13 July 2020" on two lines: a label's date, not a signature.
+    label = lines[0] if len(lines) == 2 else ""
+    if not is_date_line(line) or label.endswith(":") or _UPDATE_IN_LINE.search(label):
+        return None
+    value = _printed_date(line, dating=dating)
+    return Found(value, "signature") if value is not None else None
+
+
+# A publication date in an app's embedded state: {"publishedDate":"2016-11-04T20:37:27Z"}.
+_SCRIPT_PUBLISHED = re.compile(
+    r'"(?:datePublished|publishedDate|publishDate|published_at|publishedAt|publicationDate|'
+    r'firstPublished)"\s*:\s*"(\d{4}-\d\d-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?)"'
+)
+
+
+def _from_script_data(dating: _Dating) -> Found[DateValue] | None:
+    """The first publication date in a script's JSON data (an app's state, not JSON-LD),
+    the last resort of a page that prints its date only from script.
+    """
+    for script in dating.page.tagged("script"):
+        kind = (script.get("type") or "").lower()
+        if kind == "application/ld+json" or not script.text:
+            continue
+        match = _SCRIPT_PUBLISHED.search(script.text)
+        if match is not None:
+            value = _machine_date(match[1], dating=dating)
+            if value is not None:
+                return Found(value, "script-data")
+    return None
+
+
 def _from_update_line(dating: _Dating) -> Found[DateValue] | None:
     """A printed "Last updated: 12 March 2009, 16:40 GMT" in a date line of the article
     (only the article's own lines: a page-wide search costs more than this rare case is worth).
@@ -743,28 +790,17 @@ def _after_update_label(element: HtmlElement) -> bool:
 
 
 def _in_scope_first(dating: _Dating, tag: str) -> Iterator[HtmlElement]:
-    scope = dating.scope
-    if scope is not None:
-        yield from scope.iter(tag)
-    for element in dating.page.tree.iter(tag):
-        if scope is None or not is_inside(element, scope):
-            yield element
+    return dating.page.scope_first(dating.page.tagged(tag), dating.scope)
 
 
 def _marked(
-    dating: _Dating, query: etree.XPath, *, article_only: bool = False
+    dating: _Dating, elements: Sequence[HtmlElement], *, article_only: bool = False
 ) -> Iterator[HtmlElement]:
-    """The query's hits in the article first, then the rest of the page in document order."""
-    scope = dating.scope
-    inside: list[HtmlElement] = query(scope) if scope is not None else []
+    """The elements (the page's, in document order) in the article first, then the rest."""
+    inside, outside = dating.page.split_by_scope(elements, dating.scope)
     yield from inside
-    if article_only and scope is not None:
-        return
-    # lxml hands out one proxy per element while it is referenced: a set tells them apart.
-    seen = set(inside)
-    for element in query(dating.page.tree):
-        if element not in seen:
-            yield element
+    if not (article_only and dating.scope is not None):
+        yield from outside
 
 
 def _date_elements(dating: _Dating, *, article_only: bool = False) -> Iterator[HtmlElement]:
@@ -773,7 +809,7 @@ def _date_elements(dating: _Dating, *, article_only: bool = False) -> Iterator[H
     Looking for the modified date, elements marked "updated" / "modified" count too.
     """
     seen = 0
-    for element in _marked(dating, _MARKABLE, article_only=article_only):
+    for element in _marked(dating, dating.page.marked, article_only=article_only):
         if element.tag in {"html", "body", "head"}:
             continue
         words = class_words(element)
@@ -798,12 +834,17 @@ def _date_elements(dating: _Dating, *, article_only: bool = False) -> Iterator[H
         yield element
 
 
+def _has_rel_author(link: HtmlElement) -> bool:
+    rel = link.get("rel")
+    return rel is not None and "author" in rel.split()
+
+
 def _author_lines(dating: _Dating) -> Iterator[HtmlElement]:
     """The line that credits the author ("von <a rel=author>Ann Smith</a>, 8.5.12"): bylines
     print the date next to the name, in an element that says nothing about dates.
     """
-    credits = _marked(dating, _REL_AUTHOR)
-    marked = (e for e in _marked(dating, _MARKABLE) if "author" in class_words(e))
+    credits = _marked(dating, [a for a in dating.page.tagged("a") if _has_rel_author(a)])
+    marked = (e for e in _marked(dating, dating.page.marked) if "author" in class_words(e))
     for count, element in enumerate(itertools.chain(credits, marked)):
         if count >= 6:
             return

@@ -77,7 +77,10 @@ def clean_unicode(text: str) -> str:
     for char in _INVISIBLE:
         if char in text:
             text = text.replace(char, "")
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    # ASCII is NFC as it stands: one fast scan instead of Unicode's normalisation check.
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def _decode_bytes(data: bytes, http_charset: str | None) -> tuple[str, bool]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -93,6 +94,7 @@ class Page:
         self.url = url
         self.profile = profile
         self.fetched_at = fetched_at
+        self._tagged: dict[str, tuple[HtmlElement, ...]] = {}
 
     @cached_property
     def base_url(self) -> str:
@@ -248,19 +250,13 @@ class Page:
         holding the elements keeps their Python proxies alive for later walks)."""
         return tuple(self.tree.iter())
 
-    @cached_property
-    def _by_tag(self) -> dict[str, tuple[HtmlElement, ...]]:
-        found: dict[str, list[HtmlElement]] = {}
-        for element in self.elements:
-            tag = element.tag
-            if isinstance(tag, str):
-                found.setdefault(tag, []).append(element)
-        return {tag: tuple(elements) for tag, elements in found.items()}
-
     def tagged(self, tag: str) -> tuple[HtmlElement, ...]:
-        """The elements with this tag, in document order (``tree.iter(tag)`` without a walk
-        of the whole tree each time)."""
-        return self._by_tag.get(tag, ())
+        """The elements with this tag, in document order; lxml's own walk for each tag asked
+        for (a handful per page), kept for the next caller."""
+        found = self._tagged.get(tag)
+        if found is None:
+            found = self._tagged[tag] = tuple(self.tree.iter(tag))
+        return found
 
     @cached_property
     def positions(self) -> Mapping[HtmlElement, int]:
@@ -270,6 +266,54 @@ class Page:
     @cached_property
     def h1s(self) -> tuple[HtmlElement, ...]:
         return self.tagged("h1")
+
+    def span(self, element: HtmlElement) -> tuple[int, int]:
+        """Positions of the element and of its last descendant: its subtree is this range of
+        ``elements``, so "inside" is two comparisons instead of a walk up the ancestors."""
+        last = element
+        while len(last):
+            last = last[-1]
+        positions = self.positions
+        return positions[element], positions[last]
+
+    def split_by_scope(
+        self, elements: Sequence[HtmlElement], scope: HtmlElement | None
+    ) -> tuple[Sequence[HtmlElement], Sequence[HtmlElement]]:
+        """``elements`` (in document order, from this page) below ``scope``, and the others in
+        document order (the scope itself among them, as XPath's ".//" leaves it out)."""
+        if scope is None:
+            return (), elements
+        start, end = self.span(scope)
+        where = self.positions.__getitem__
+        first = bisect_right(elements, start, key=where)
+        after = bisect_right(elements, end, key=where)
+        return elements[first:after], (*elements[:first], *elements[after:])
+
+    def scope_first(
+        self, elements: Sequence[HtmlElement], scope: HtmlElement | None
+    ) -> Iterator[HtmlElement]:
+        """``elements`` below ``scope`` first, then the others, each part in document order."""
+        inside, outside = self.split_by_scope(elements, scope)
+        yield from inside
+        yield from outside
+
+    @cached_property
+    def marked(self) -> tuple[HtmlElement, ...]:
+        """Elements with a class, an id, a data-testid or an itemprop, and every <time> and
+        <address>, in document order, the root left out: where dates and bylines are looked
+        for. A pass over ``elements`` is twice as fast as lxml's XPath for the same."""
+        return tuple(
+            element
+            for element in self.elements[1:]
+            if isinstance(element.tag, str)
+            and (
+                not _MARKING_ATTRIBUTES.isdisjoint(element.keys())
+                or element.tag in {"time", "address"}
+            )
+        )
+
+
+_MARKING_ATTRIBUTES = frozenset({"class", "id", "data-testid", "itemprop"})
 
 
 def is_inside(element: HtmlElement, ancestor: HtmlElement) -> bool:

@@ -145,3 +145,25 @@ def letters_of(text: str) -> str:
     """Only the letters and digits, case-folded and without accents: for comparing names."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in folded if char.isalnum())
+
+
+def last_lines(element: HtmlElement, count: int) -> list[str]:
+    """The element's last ``count`` printed lines (text pieces split at line breaks and tags),
+    squashed, in reading order: a letter's "Ann Smith" / "10 September 2017" signature.
+    """
+    pieces: list[str] = []
+    for node in element.iter():
+        # A comment's or a script's own text is not printed; the text after it is.
+        printed = isinstance(node.tag, str) and node.tag not in INVISIBLE_TAGS
+        if printed and node.text and not node.text.isspace():
+            pieces.append(node.text)
+        if node is not element and node.tail and not node.tail.isspace():
+            pieces.append(node.tail)
+    lines: list[str] = []
+    for piece in reversed(pieces):
+        for line in reversed(piece.splitlines()):
+            if line.strip():
+                lines.insert(0, squash(line))
+                if len(lines) == count:
+                    return lines
+    return lines
