@@ -148,28 +148,29 @@ def probe(
         raise ArchiveError(f"cannot open archive {described}: {reason}") from None
 
 
+# Per-connection settings SQLite does not keep in the file (WAL it does keep).
+SHARED_PRAGMAS = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+# WAL lets analysts read while a crawl writes; NORMAL is durable enough with WAL.
+WRITER_PRAGMAS = (*SHARED_PRAGMAS, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+READER_PRAGMAS = (*SHARED_PRAGMAS, "PRAGMA query_only=ON")
+
+
+def run_pragmas(dbapi_connection: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in pragmas:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
 def set_sqlite_pragmas(
     dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
 ) -> None:
-    """Per-connection settings SQLite does not keep in the file (WAL it does keep)."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        # WAL lets analysts read while a crawl writes; NORMAL is durable enough with WAL.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+    run_pragmas(dbapi_connection, WRITER_PRAGMAS)
 
 
 def set_readonly_pragmas(
     dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
 ) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA query_only=ON")
-    finally:
-        cursor.close()
+    run_pragmas(dbapi_connection, READER_PRAGMAS)

@@ -20,20 +20,6 @@ from archive_db.migrations import upgrade_archive
 from tests.archive_db import backends
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    backends.register_marker(config)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    backends.parametrize_backend(metafunc)
-
-
-@pytest.fixture
-def backend(request: pytest.FixtureRequest) -> str:
-    """ "sqlite" or "postgresql" (parametrized by pytest_generate_tests)."""
-    return str(request.param)
-
-
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A database migrated to the newest schema once, copied for each PostgreSQL test."""

@@ -22,20 +22,6 @@ from archive_db.engine import readonly_engine
 from tests.archive_db import backends
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    backends.register_marker(config)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    backends.parametrize_backend(metafunc)
-
-
-@pytest.fixture
-def backend(request: pytest.FixtureRequest) -> str:
-    """ "sqlite" or "postgresql" (parametrized by pytest_generate_tests)."""
-    return str(request.param)
-
-
 @pytest.fixture
 def archive_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """Where the pipeline archives: a file path not yet created, or an empty database."""
