@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from items import ArticleRecord
 from parsers.authors import extract_authors
 from parsers.content import Content, block_text, extract_content
 from parsers.dates import extract_modified, extract_published
-from parsers.decoding import NotHTMLError, decode_html_utf8
+from parsers.decoding import NotHTMLError, compose_nfc, decode_html_utf8
 from parsers.language import detected_language
 from parsers.metadata import (
     extract_canonical_url,
@@ -21,6 +22,7 @@ from parsers.metadata import (
     extract_title,
     find_headline,
     find_standfirst,
+    find_subheadline,
     summary_given,
 )
 from parsers.page import Found, Page, is_inside, parse_tree
@@ -61,7 +63,7 @@ def parse_article(
     Never raises on messy HTML.
     """
     try:
-        _text, utf8 = decode_html_utf8(html, http_charset=http_charset)
+        _text, utf8 = decode_html_utf8(html, http_charset=http_charset, compose=False)
     except NotHTMLError:
         return None
     tree = parse_tree(utf8)
@@ -84,8 +86,13 @@ def parse_article(
     canonical = extract_canonical_url(page)
     standfirst = find_standfirst(page, scope=scope)
     summary = summary_given(page, standfirst)
-    if standfirst is not None and _above(page, standfirst[0], content.container):
-        content.add_standfirst(standfirst[1])
+    lede = standfirst if standfirst and _above(page, standfirst[0], content.container) else None
+    if lede is None:
+        lede = find_subheadline(page, scope)
+        if lede is not None and is_inside(content.container, lede[0]):
+            lede = None
+    if lede is not None:
+        content.add_standfirst(lede[1])
     modified = extract_modified(page, scope=scope)
     authors = extract_authors(page, scope=scope, printed_byline=content.byline)
     section = extract_section(page)
@@ -107,24 +114,26 @@ def parse_article(
     for name, present in (("body", True), ("lists", content.lists), ("images", content.images)):
         if present:
             how[name] = Found(None, content.how)
-    return ArticleRecord(
-        url=url,
-        canonical_url=canonical.value if canonical else None,
-        site=page.host,
-        title=title.value if title else None,
-        summary=summary.value if summary else None,
-        published=published.value if published else None,
-        modified=modified.value if modified else None,
-        authors=authors.value if authors else (),
-        section=section.value if section else None,
-        tags=tags.value if tags else (),
-        language=language.value if language else None,
-        body=content.body,
-        lists=content.lists,
-        related=related.value if related else (),
-        images=tuple(content.images),
-        provenance={name: hit.how for name, hit in sorted(how.items()) if hit is not None},
-        fetched_at=fetched_at,
+    return _composed(
+        ArticleRecord(
+            url=url,
+            canonical_url=canonical.value if canonical else None,
+            site=page.host,
+            title=title.value if title else None,
+            summary=summary.value if summary else None,
+            published=published.value if published else None,
+            modified=modified.value if modified else None,
+            authors=authors.value if authors else (),
+            section=section.value if section else None,
+            tags=tags.value if tags else (),
+            language=language.value if language else None,
+            body=content.body,
+            lists=content.lists,
+            related=related.value if related else (),
+            images=tuple(content.images),
+            provenance={name: hit.how for name, hit in sorted(how.items()) if hit is not None},
+            fetched_at=fetched_at,
+        )
     )
 
 
@@ -184,3 +193,33 @@ def _one_article_page(page: Page, content: Content) -> bool:
         return False
     article = articles[0]
     return is_inside(content.container, article) and is_inside(page.h1s[0], article)
+
+
+def _composed(record: ArticleRecord) -> ArticleRecord:
+    """The record with its text in NFC: the page is decoded without composing it (checking a
+    whole page costs more than all of decoding), so the few strings taken out are composed."""
+    def nfc(text: str | None) -> str | None:
+        return compose_nfc(text) if text is not None else None
+
+    return replace(
+        record,
+        title=nfc(record.title),
+        summary=nfc(record.summary),
+        section=nfc(record.section),
+        body=compose_nfc(record.body),
+        authors=tuple(compose_nfc(name) for name in record.authors),
+        tags=tuple(compose_nfc(tag) for tag in record.tags),
+        lists=tuple(
+            replace(
+                block,
+                heading=nfc(block.heading),
+                items=tuple(compose_nfc(item) for item in block.items),
+            )
+            for block in record.lists
+        ),
+        related=tuple(
+            replace(link, title=compose_nfc(link.title), teaser=nfc(link.teaser))
+            for link in record.related
+        ),
+        images=tuple(replace(image, caption=nfc(image.caption)) for image in record.images),
+    )

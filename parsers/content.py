@@ -217,7 +217,7 @@ def extract_content(page: Page) -> Content:
     if found is None:
         return Content(container=None, how="none")
     walker = _Walker(page, scores, found.value)
-    parts = _body_parts(page, scores, found.value) if found.how == "itemprop" else [found.value]
+    parts = _body_parts(page, scores, found.value, marked=found.how == "itemprop")
     for part in parts:
         walker.walk_children(part)
         walker.flush()
@@ -233,12 +233,18 @@ def extract_content(page: Page) -> Content:
     )
 
 
-_PART_LEVELS = 4  # the parts of one body sit within this many levels of each other
+_PART_LEVELS = 6  # the parts of one body sit within this many levels of each other
 
 
-def _body_parts(page: Page, scores: _TextMap, chosen: HtmlElement) -> list[HtmlElement]:
+def _body_parts(
+    page: Page, scores: _TextMap, chosen: HtmlElement, *, marked: bool
+) -> list[HtmlElement]:
     """The container and the other parts of one article body, in page order: pages that
-    cut the text into sections (between ads, before a paywall) mark each as articleBody."""
+    cut the text into sections (between ads, before a paywall, one CMS content element per
+    section) give each the container's tag and class (and articleBody, when ``marked``)."""
+    class_names = chosen.get("class")
+    if not marked and not (class_names and class_names.strip()):
+        return [chosen]  # a bare <div> is no name shared by the parts of one text
     region = chosen
     for _ in range(_PART_LEVELS):
         parent = region.getparent()
@@ -247,16 +253,20 @@ def _body_parts(page: Page, scores: _TextMap, chosen: HtmlElement) -> list[HtmlE
         region = parent
     if region is chosen:
         return [chosen]
+    start, end = page.span(chosen)
     others = [
         part
-        for part in page.elements
+        for part in region.iter(chosen.tag)
         if (
-            (part.get("itemprop") == "articleBody" or part.get("property") == "articleBody")
-            and part.tag == chosen.tag
-            and part.get("class") == chosen.get("class")
+            part is not chosen
+            and part.get("class") == class_names
+            and (
+                not marked
+                or part.get("itemprop") == "articleBody"
+                or part.get("property") == "articleBody"
+            )
             and scores.text_length(part) >= 100
-            and is_inside(part, region)
-            and not is_inside(part, chosen)
+            and not start <= page.positions[part] <= end
             and not is_inside(chosen, part)
         )
     ]
@@ -368,8 +378,9 @@ _INNER_BLOCKS = frozenset(
 )
 
 
-def _paragraphs(elements: tuple[HtmlElement, ...]) -> list[HtmlElement]:
-    """The elements read as paragraphs, in document order, found in one pass."""
+def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], list[HtmlElement]]:
+    """The elements read as paragraphs, and the <div>s and <td>s that are not (they hold
+    blocks: only their loose text can be one), each in document order, found in one pass."""
     holders: set[HtmlElement] = set()  # elements with an inner block somewhere inside
     found: list[HtmlElement] = []
     for element in elements:
@@ -381,7 +392,9 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> list[HtmlElement]:
                 parent = parent.getparent()
         if tag in _PARAGRAPH_TAGS or tag in _PARAGRAPH_UNLESS_BLOCKS:
             found.append(element)
-    return [e for e in found if e.tag in _PARAGRAPH_TAGS or e not in holders]
+    paragraphs = [e for e in found if e.tag in _PARAGRAPH_TAGS or e not in holders]
+    wrappers = [e for e in found if e.tag in _LOOSE_TEXT_TAGS and e in holders]
+    return paragraphs, wrappers
 
 
 # Characters: a heading this long is a sentence set in a heading's type, read as a paragraph.
@@ -462,7 +475,7 @@ class _TextMap:
         self.score: dict[HtmlElement, float] = {}
         # (element, weight, points, whether the text is the element's own)
         paragraphs: list[tuple[HtmlElement, int, float, bool]] = []
-        candidates = _paragraphs(page.elements)
+        candidates, wrappers = _paragraphs(page.elements)
         for paragraph in candidates:
             text, linked = text_and_links(paragraph)
             if len(text) < (_PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25):
@@ -474,10 +487,7 @@ class _TextMap:
             paragraphs.append(
                 (paragraph, weight, points if paragraph.tag == "p" else points / 2, False)
             )
-        read = set(candidates)
-        for element in page.elements:
-            if element.tag not in _LOOSE_TEXT_TAGS or element in read:
-                continue
+        for element in wrappers:
             if not _has_loose_text(element):
                 continue
             # Text written straight into a <div> between its child blocks, lines kept apart by

@@ -56,9 +56,15 @@ def decode_html(data: bytes | str, *, http_charset: str | None = None) -> str:
     return decode_html_utf8(data, http_charset=http_charset)[0]
 
 
-def decode_html_utf8(data: bytes | str, *, http_charset: str | None = None) -> tuple[str, bytes]:
+def decode_html_utf8(
+    data: bytes | str, *, http_charset: str | None = None, compose: bool = True
+) -> tuple[str, bytes]:
     """decode_html()'s text, and the same text as UTF-8 for lxml: the input itself when it
-    already was exactly that (no need to encode a page a second time)."""
+    already was exactly that (no need to encode a page a second time).
+
+    ``compose=False`` leaves Unicode normalisation to the caller: checking a whole page for
+    NFC costs more than the rest of decoding, where a parser can compose the few strings it
+    takes out of the page (see ``compose_nfc``)."""
     if isinstance(data, str):
         text, same = data, False
     else:
@@ -66,7 +72,7 @@ def decode_html_utf8(data: bytes | str, *, http_charset: str | None = None) -> t
     head = text[:65536]
     if "\x00" in head[:1024] or not _MARKUP.search(head):
         raise NotHTMLError("not an HTML page: no markup at the start")
-    cleaned = clean_unicode(text)
+    cleaned = clean_unicode(text) if compose else without_invisible(text)
     if same and cleaned is text and isinstance(data, bytes):
         return cleaned, data
     return cleaned, cleaned.encode("utf-8", errors="replace")
@@ -74,9 +80,19 @@ def decode_html_utf8(data: bytes | str, *, http_charset: str | None = None) -> t
 
 def clean_unicode(text: str) -> str:
     """NFC, without zero-width spaces, soft hyphens and stray BOMs."""
+    return compose_nfc(without_invisible(text))
+
+
+def without_invisible(text: str) -> str:
+    """The text without zero-width spaces, soft hyphens and stray BOMs."""
     for char in _INVISIBLE:
         if char in text:
             text = text.replace(char, "")
+    return text
+
+
+def compose_nfc(text: str) -> str:
+    """The text in NFC ("Cafe\u0301" -> "Caf\u00e9")."""
     # ASCII is NFC as it stands: one fast scan instead of Unicode's normalisation check.
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -312,6 +313,45 @@ def find_standfirst(
         if 30 <= len(text) <= 600 and len(element.findall(".//p")) <= 1:
             return element, text
     return None
+
+
+# Elements a subheadline is printed in, and how far after the headline it may start.
+_SUBHEADLINE_TAGS = frozenset({"p", "h2", "h3"})
+_SUBHEADLINE_REACH = 12  # elements after the headline's own
+
+
+def find_subheadline(page: Page, scope: HtmlElement | None) -> tuple[HtmlElement, str] | None:
+    """The sentence printed right under the article's one headline, in a heading or a
+    paragraph of its own (an <hgroup>'s second heading, a dek without a class name): the
+    first text after the headline, when it reads as a sentence rather than a byline or date.
+    Not a summary: on many pages that sentence is the text's first paragraph.
+    """
+    headlines = page.h1s if scope is None else page.split_by_scope(page.h1s, scope)[0]
+    if not headlines:
+        headlines = page.h1s  # the headline printed above the element holding the text
+    if len(headlines) != 1:
+        return None
+    _, last = page.span(headlines[0])
+    for element in page.elements[last + 1 : last + 1 + _SUBHEADLINE_REACH]:
+        if not isinstance(element.tag, str) or element.tag in INVISIBLE_TAGS:
+            continue
+        if not (element.text and element.text.strip()):
+            continue
+        holder = element if element.tag in _SUBHEADLINE_TAGS else element.getparent()
+        if holder is None or holder.tag not in _SUBHEADLINE_TAGS:
+            return None
+        if class_words(holder) & _SUMMARY_EXCLUDE or is_elsewhere(holder):
+            return None
+        if next(holder.iter("time", "a", "img"), None) is not None:
+            return None  # a dateline, a byline's link, a picture credit
+        text = _standfirst_text(holder)
+        if 40 <= len(text) <= 400 and len(text.split()) >= 6 and not _BYLINE_START.match(text):
+            return holder, text
+        return None
+    return None
+
+
+_BYLINE_START = re.compile(r"^(?:by|von|par|por|door|di)\s", re.I)
 
 
 # A standfirst is a sentence or two under the headline: never around a heading or a list.

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Elements that may hold a related block, or its heading.
 _BLOCK_TAGS = frozenset({"div", "section", "aside", "ul", "ol", "nav", "footer"})
-_HEADING_LIKE_TAGS = frozenset({*_HEADING_TAGS, "div", "span", "p", "strong", "header"})
+# Elements other than headings that a class may make the heading of a related block.
+_TITLE_LIKE_TAGS = frozenset({"div", "span", "p", "strong", "header"})
 _BLOCK_WORDS = frozenset(
     {"related", "similar", "recommended", "recommendations", "relatedposts", "yarpp"}
 )
@@ -109,7 +110,7 @@ def _blocks(page: Page) -> Iterator[_Block]:
     if selected:
         yield _Block(tuple(selected), "selector")
     named: list[HtmlElement] = []
-    for element in page.elements:
+    for element in page.marked:  # every element with a class or an id, in page order
         if element.tag not in _BLOCK_TAGS:
             continue
         if not has_class_word(element, _BLOCK_NAMES):
@@ -126,14 +127,22 @@ def _blocks(page: Page) -> Iterator[_Block]:
 
 
 def _related_headings(page: Page) -> Iterator[HtmlElement]:
-    for element in page.elements:
-        if element.tag not in _HEADING_LIKE_TAGS:
+    # Headings, and elements whose class calls them a title: lxml's walk finds the former,
+    # page.marked (every element with a class or an id) holds the latter.
+    titled = [
+        element
+        for element in page.marked
+        if element.tag in _TITLE_LIKE_TAGS and has_class_word(element, _TITLE_WORDS)
+    ]
+    headings = list(page.tree.iter(*_HEADING_TAGS))
+    if titled:
+        headings = sorted([*headings, *titled], key=page.positions.__getitem__)
+    for element in headings:
+        if element.tag in _TITLE_LIKE_TAGS and (
+            element.find(".//a") is not None
+            or any(child.tag in _HEADING_TAGS for child in element)
+        ):
             continue
-        if element.tag not in _HEADING_TAGS:
-            if not has_class_word(element, _TITLE_WORDS) or element.find(".//a") is not None:
-                continue
-            if any(child.tag in _HEADING_TAGS for child in element):
-                continue
         text = text_of(element)
         if text and is_related_heading(text):
             yield element

@@ -303,3 +303,21 @@ def test_related_headings_in_other_languages_end_the_text() -> None:
                          "<p>Wie Data Science in einer Pandemiesituation helfen kann, mit vielen "
                          "Beispielen aus der Praxis und einer langen Einleitung dazu.</p></div>")
     assert "Empfohlene" not in parse(build_page(body=body, lang="de")).body
+
+
+def test_article_text_cut_into_parts_sharing_a_class_is_read_whole() -> None:
+    # One CMS content element per section, an ad between them: the parts share tag and class.
+    first, second = PARAGRAPHS.split("<p>The opposition")
+    html = build_page(body="").replace(
+        '<div class="entry-content"></div>',
+        f'<div class="row"><div class="cms-block">{first}</div></div>'
+        '<div class="row"><div class="ad-slot">Advertisement</div></div>'
+        f'<div class="row"><div class="cms-block"><p>The opposition{second}</div></div>',
+    )
+    # No <article> or <main> around them: text density finds one part, its class the others.
+    for tag in ("article", "main"):
+        html = html.replace(f"<{tag}>", "<div>").replace(f"</{tag}>", "</div>")
+    record = parse(html)
+    assert record.body.startswith("The county council approved")
+    assert record.body.endswith("without cuts to bin collections.")
+    assert "Advertisement" not in record.body

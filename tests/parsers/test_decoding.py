@@ -109,3 +109,14 @@ def test_decode_html_raises_not_html_error_with_one_line_message() -> None:
         decode_html(b"%PDF-1.7 binary")
     assert isinstance(raised.value, ValueError)
     assert "\n" not in str(raised.value)
+
+
+def test_decomposed_characters_in_the_record_are_composed() -> None:
+    # The page is decoded as it is; the strings taken out of it are composed.
+    html = build_page(title="Cafe\u0301 budget approved").replace(
+        "county council approved", "county council's cafe\u0301 approved"
+    )
+    record = parse(html)
+    assert record.title == "Caf\u00e9 budget approved"
+    assert "council's caf\u00e9 approved" in record.body
+    assert "\u0301" not in record.body

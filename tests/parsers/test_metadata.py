@@ -255,3 +255,20 @@ def test_a_list_of_facts_about_the_post_is_no_standfirst() -> None:
 
 def test_missing_summary_is_none() -> None:
     assert parse(build_page(), url=URL).summary is None
+
+
+def test_sentence_under_the_headline_opens_the_body_but_is_no_summary() -> None:
+    # An <hgroup>'s second heading, with no class to call it a standfirst.
+    html = build_page().replace(
+        "<h1>Council budget approved</h1>",
+        f"<hgroup><h1>Council budget approved</h1><h2>{STANDFIRST}</h2></hgroup>",
+    )
+    record = parse(html)
+    assert record.body.startswith(STANDFIRST + "\n\n")
+    assert record.summary is None  # on many pages that sentence is the text's first paragraph
+
+
+def test_a_byline_under_the_headline_is_no_subheadline() -> None:
+    header = "<p>By Ann Smith, local democracy reporter for the county, in the chamber</p>"
+    record = parse(build_page(header=header))
+    assert record.body.startswith("The county council approved")
