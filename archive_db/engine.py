@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -33,21 +34,26 @@ def sqlite_url_of(url_or_path: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """`url` fit for messages and logs: any password replaced by ***."""
+    """`url` fit for messages and logs: any password replaced by ***, also one given as a
+    ``?password=`` query parameter (which libpq accepts)."""
     if "://" not in url:
         return url
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<unparsable database URL>"
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True)
 
 
 def make_engine(url: str) -> Engine:
     """The writer's engine for an archive URL or SQLite file path (``:memory:`` works too).
 
-    SQLite connections get foreign keys, WAL, ``synchronous=NORMAL`` and a busy timeout.
-    The archive is opened once here, so a bad path or a file that is not SQLite fails now
-    with a one-line ArchiveError rather than at the first write.
+    SQLite connections get foreign keys, WAL, ``synchronous=NORMAL`` and a busy timeout,
+    and every transaction starts with ``BEGIN IMMEDIATE`` (see `begin_writing`). The
+    archive is opened once here, so a bad path or a file that is not SQLite fails now with
+    a one-line ArchiveError rather than at the first write.
     """
     full_url = sqlite_url_of(url)
     try:
@@ -61,6 +67,7 @@ def make_engine(url: str) -> Engine:
         check_sqlite_path(Path(database))
     engine = create_engine(parsed)
     event.listen(engine, "connect", set_sqlite_pragmas)
+    event.listen(engine, "begin", begin_writing)
     probe(engine, described=database or ":memory:")
     return engine
 
@@ -68,9 +75,11 @@ def make_engine(url: str) -> Engine:
 def readonly_engine(path_or_url: str) -> Engine:
     """An engine that cannot write: for queries, exports and analysts.
 
-    SQLite files open with ``mode=ro`` (and ``query_only``), so even a stray UPDATE fails.
-    PostgreSQL sessions start with ``default_transaction_read_only``, which a session may
-    switch off again: the sure guard there is a URL whose user may only read.
+    SQLite files open with ``mode=ro`` (and ``query_only``), so even a stray UPDATE fails;
+    a transaction reads one snapshot from its first statement to its end (`begin_reading`),
+    however many commits a crawl makes meanwhile. PostgreSQL sessions start with
+    ``default_transaction_read_only``, which a session may switch off again: the sure guard
+    there is a URL whose user may only read.
     """
     full_url = sqlite_url_of(path_or_url)
     try:
@@ -92,6 +101,7 @@ def readonly_engine(path_or_url: str) -> Engine:
     )
     engine = create_engine(readonly)
     event.listen(engine, "connect", set_readonly_pragmas)
+    event.listen(engine, "begin", begin_reading)
     probe(engine, described=str(path))
     return engine
 
@@ -150,12 +160,18 @@ def probe(
 
 # Per-connection settings SQLite does not keep in the file (WAL it does keep).
 SHARED_PRAGMAS = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-# WAL lets analysts read while a crawl writes; NORMAL is durable enough with WAL.
+# WAL lets analysts read while a crawl writes, and no reader holds up a commit. NORMAL
+# syncs at checkpoints, not at each commit: a killed crawl loses nothing it committed; a
+# power cut may lose its last commits, never the file.
 WRITER_PRAGMAS = (*SHARED_PRAGMAS, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 READER_PRAGMAS = (*SHARED_PRAGMAS, "PRAGMA query_only=ON")
 
 
 def run_pragmas(dbapi_connection: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
+    # Python's sqlite3 would start transactions itself, and only before INSERT, UPDATE or
+    # DELETE: reads before the first write, and every CREATE TABLE, ran outside any
+    # transaction. None leaves BEGIN to `begin_writing` and `begin_reading`.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         for pragma in pragmas:
@@ -174,3 +190,20 @@ def set_readonly_pragmas(
     dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
 ) -> None:
     run_pragmas(dbapi_connection, READER_PRAGMAS)
+
+
+def begin_writing(connection: Connection) -> None:
+    """Start a writer's transaction holding the write lock (waiting up to the busy timeout).
+
+    So a migration is all or nothing (a crawl killed while it builds the schema leaves an
+    empty file, not half the tables), a look-up and the insert that depends on it see the
+    same data, and two crawls of one archive take turns instead of failing: a transaction
+    that read first and wants to write after another writer committed gets "database is
+    locked" at once, without waiting.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_reading(connection: Connection) -> None:
+    """Start a reader's transaction: one snapshot for every statement until it ends."""
+    connection.exec_driver_sql("BEGIN")
