@@ -100,6 +100,17 @@ class FetchFailure:
     status: int | None = None  # HTTP status when there was a response
 
 
+@dataclass(frozen=True, slots=True)
+class FetchRecovered:
+    """URLs that had failed before and were fetched fine now: their failures are resolved.
+
+    Yielded for any page, article or not (a section page that was down counts too).
+    """
+
+    urls: tuple[str, ...]  # the URL asked for, any redirect hops, the URL that answered
+    fetched_at: datetime  # aware UTC
+
+
 def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 

@@ -24,6 +24,7 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never this big; stop traps
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a page that keeps failing is recorded, not a crawl error
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -34,8 +35,22 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "pipelines.logformat.ShortDropLogFormatter"
 LOG_LEVEL = "INFO"
 
-SPIDER_MIDDLEWARES = {}
-DOWNLOADER_MIDDLEWARES = {}
+# Crawler traps: links of a page reached through more than this many pages in a row that
+# were neither articles nor listed a new article are not followed (see spiders/news.py).
+BARREN_PAGE_LIMIT = 3
+# A URL that failed is fetched again by later crawls, until it has failed this many times
+# with no success in between (a 410 Gone, never); a link to it on the site is still followed.
+FAILED_URL_MAX_ATTEMPTS = 5
+
+SPIDER_MIDDLEWARES = {
+    # Innermost (next to the spider): a callback that raises becomes a FetchFailure.
+    "spiders.middlewares.CallbackErrorMiddleware": 950,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Responses pass these before Scrapy's RedirectMiddleware (600) and RetryMiddleware (550).
+    "spiders.middlewares.RedirectGuardMiddleware": 650,
+    "spiders.middlewares.RetryAfterMiddleware": 560,
+}
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,

@@ -6,7 +6,7 @@ Each takes the caller's session (read-only is enough) and never commits or close
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from archive_db.models import (
 )
 from archive_db.types import utc_instant_of
 from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
+from items import FetchFailure as FetchFailureRecord
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -198,6 +199,34 @@ def fetch_failures(session: Session, *, unresolved_only: bool = True) -> list[Fe
     if unresolved_only:
         statement = statement.where(FetchFailure.resolved_at.is_(None))
     return list(session.scalars(statement))
+
+
+def unresolved_failures_on(session: Session, domains: Iterable[str]) -> list[FetchFailureRecord]:
+    """The unresolved failures of URLs on these domains (or their subdomains), oldest first.
+
+    One record per failure row, so a URL that failed in three crawls comes three times:
+    the crawl decides from that how often it has tried. A "www." on a domain is ignored.
+    """
+    wanted = {domain.strip().lower().rstrip(".").removeprefix("www.") for domain in domains}
+    wanted.discard("")
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(FetchFailure.url, FetchFailure.reason, FetchFailure.failed_at, FetchFailure.status)
+        .where(FetchFailure.resolved_at.is_(None))
+        .order_by(FetchFailure.failed_at, FetchFailure.id)
+    )
+    failures = []
+    for url, reason, failed_at, status in rows:
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:  # a malformed URL (an unbalanced "[") belongs to no site
+            continue
+        if any(host == domain or host.endswith("." + domain) for domain in wanted):
+            failures.append(
+                FetchFailureRecord(url=url, reason=reason, failed_at=failed_at, status=status)
+            )
+    return failures
 
 
 def articles_published_between(

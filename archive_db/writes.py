@@ -309,6 +309,8 @@ def rows_named(session: Session, model: type[Named], names: Iterable[str]) -> di
 
 
 def resolve_failures(session: Session, urls: Iterable[str], *, resolved_at: datetime) -> None:
+    """Mark the unresolved failures of these URLs resolved: each was fetched fine since."""
+    check_aware("resolved_at", resolved_at)
     session.execute(
         update(FetchFailure)
         .where(FetchFailure.url.in_(set(urls)), FetchFailure.resolved_at.is_(None))

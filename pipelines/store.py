@@ -1,4 +1,4 @@
-"""ArchivePipeline: save records and fetch failures to the archive, a batch per transaction."""
+"""ArchivePipeline: save records, fetch failures and recoveries, a batch per transaction."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from archive_db.migrations import upgrade_archive
 from archive_db.writes import (
     RecordError,
     finish_crawl_run,
+    resolve_failures,
     save_article,
     save_failure,
     start_crawl_run,
 )
-from items import ArticleRecord, FetchFailure
+from items import ArticleRecord, FetchFailure, FetchRecovered
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -33,15 +34,16 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 100
 
-Item = ArticleRecord | FetchFailure
+Item = ArticleRecord | FetchFailure | FetchRecovered
 
 
 class ArchivePipeline:
     """Save ArticleRecords and FetchFailures to the archive in batches, one transaction each.
 
-    Counts ``archive/inserted``, ``archive/updated``, ``archive/unchanged``,
-    ``archive/failures`` (failure rows written) and ``archive/rejected`` (records the
-    archive refused; each also becomes a failure row). Each crawl is a ``crawl_run`` row.
+    A FetchRecovered resolves the earlier failures of its URLs. Counts ``archive/inserted``,
+    ``archive/updated``, ``archive/unchanged``, ``archive/failures`` (failure rows written),
+    ``archive/recovered`` and ``archive/rejected`` (records the archive refused; each also
+    becomes a failure row). Each crawl is a ``crawl_run`` row.
     """
 
     def __init__(
@@ -88,7 +90,7 @@ class ArchivePipeline:
         logger.info("archiving to %s (crawl run %d)", mask_url(self.db_url), self.run_id)
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, ArticleRecord | FetchFailure):
+        if isinstance(item, ArticleRecord | FetchFailure | FetchRecovered):
             self.pending.append(item)
             if len(self.pending) >= self.batch_size:
                 self.flush()
@@ -132,6 +134,9 @@ class ArchivePipeline:
         if isinstance(item, FetchFailure):
             save_failure(session, item, crawl_run_id=self.run_id)
             return "failures"
+        if isinstance(item, FetchRecovered):
+            resolve_failures(session, item.urls, resolved_at=item.fetched_at)
+            return "recovered"
         seen_at = item.fetched_at or datetime.now(UTC)
         return save_article(session, item, seen_at=seen_at, crawl_run_id=self.run_id).value
 
@@ -145,9 +150,10 @@ class ArchivePipeline:
             except (StatementError, RecordError) as error:
                 if not is_bad_record(error):
                     raise
+                url = item.urls[0] if isinstance(item, FetchRecovered) else item.url
                 reason = f"not archived: {one_line(error)}"
-                logger.error("%s: %s", item.url, reason)
-                rejected = FetchFailure(url=item.url, reason=reason, failed_at=datetime.now(UTC))
+                logger.error("%s: %s", url, reason)
+                rejected = FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC))
                 with self.sessions.begin() as session:
                     save_failure(session, rejected, crawl_run_id=self.run_id)
                 outcomes += ["rejected", "failures"]

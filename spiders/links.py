@@ -302,6 +302,10 @@ class Frontier:
         except ValueError:
             return
 
+    def forget(self, url: str) -> None:
+        """Let a canonical URL be admitted again: it was found, but not followed from there."""
+        self.seen.discard(url)
+
     def admit(self, url: str) -> Link | None:
         """The URL's canonical form and verdict the first time it is seen; None afterwards."""
         try:

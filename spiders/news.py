@@ -15,10 +15,22 @@ Decisions worth knowing:
 - A 2xx response that is neither HTML nor a sitemap or feed (a PDF or image behind an
   article-like URL) is skipped, counted as ``spider/not_html``, and is not a FetchFailure:
   fetching it again would not make it an article.
-- Failed fetches (HTTP errors, DNS, timeouts, refused connections) become
-  ``items.FetchFailure`` items. Requests dropped on purpose are not failures: robots.txt
-  refusals (Scrapy counts them as ``robotstxt/forbidden``) and off-site redirects
-  (``offsite/filtered``).
+- Failed fetches (HTTP errors, DNS, timeouts, refused or lost connections, bodies cut
+  short or over DOWNLOAD_MAXSIZE, redirect loops) become ``items.FetchFailure`` items,
+  filed under the URL the crawl asked for (before redirects). Requests dropped on purpose
+  are not failures: robots.txt refusals (Scrapy counts them as ``robotstxt/forbidden``) and
+  off-site redirects (``offsite/filtered``).
+- Crawler traps end by themselves: a page that is not an article and brings no new
+  article candidate is *barren*. Each request carries the number of barren pages in a row
+  that led to it (``meta["barren"]``); links of a page past ``BARREN_PAGE_LIMIT`` of them
+  are not followed (``spider/barren_stop``). Endless calendars and paginations that list
+  nothing new stop after a few pages; a section whose pages keep listing new articles is
+  followed to its end, however long.
+- Past failures (``past_failures=``, read from the archive by the CLI) are fetched again,
+  after the start URLs, unless the server said 410 Gone or the URL has already failed
+  ``FAILED_URL_MAX_ATTEMPTS`` times without a success in between (``spider/retry_given_up``).
+  Any page fetched fine whose URL had failed yields an ``items.FetchRecovered``, which the
+  archive turns into resolved failures.
 """
 
 from __future__ import annotations
@@ -32,16 +44,19 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 
 import parsers
-from items import ArticleRecord, FetchFailure
+from items import ArticleRecord, FetchFailure, FetchRecovered
 from profiles import SiteProfile, load_profile, profile_for_url
 from spiders.feeds import (
     DocumentKind,
@@ -51,7 +66,8 @@ from spiders.feeds import (
     sitemap_locations,
     unpacked,
 )
-from spiders.links import Frontier, LinkKind, feeds_in_page, links_in_page
+from spiders.links import Frontier, Link, LinkKind, feeds_in_page, links_in_page
+from spiders.middlewares import RedirectError, asked_url, is_size_limit_drop
 from spiders.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -62,6 +78,11 @@ if TYPE_CHECKING:
 PRIORITY_DOCUMENT = 20
 PRIORITY_ARTICLE = 10
 PRIORITY_LISTING = 0
+
+# Defaults of the settings of the same names (see settings.py).
+BARREN_PAGE_LIMIT = 3
+FAILED_URL_MAX_ATTEMPTS = 5
+GONE = 410  # the server says the page is gone for good: never retried from the archive
 
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _TARGET_SEPARATORS = re.compile(r"[\s,]+")
@@ -93,9 +114,12 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def failure_reason(error: BaseException | None, *, timeout: float) -> str:
+def failure_reason(error: BaseException | None, *, timeout: float, max_size: int = 0) -> str:
     """One line saying why a fetch failed, e.g. "HTTP 404" or "Timeout after 30 s"."""
     if isinstance(error, HttpError):
+        retry_after = error.response.headers.get(b"Retry-After")
+        if retry_after:
+            return f"HTTP {error.response.status} (Retry-After: {retry_after.decode('latin-1')})"
         return f"HTTP {error.response.status}"
     if isinstance(error, CannotResolveHostError):
         return "DNS lookup failed"
@@ -103,6 +127,20 @@ def failure_reason(error: BaseException | None, *, timeout: float) -> str:
         return f"Timeout after {timeout:g} s"
     if isinstance(error, DownloadConnectionRefusedError):
         return "Connection refused"
+    if isinstance(error, ResponseDataLossError):
+        return "Data loss: the body ended before its Content-Length"
+    if isinstance(error, DownloadFailedError):
+        # Scrapy's wrapper of Twisted's ResponseFailed: the server hung up (or reset the
+        # connection) before the response was complete.
+        return "Connection lost before the response was complete"
+    if isinstance(error, DownloadCancelledError):
+        # Scrapy cancels a download itself only when it outgrows DOWNLOAD_MAXSIZE (by its
+        # Content-Length, or by the bytes received so far).
+        return f"Size limit: larger than DOWNLOAD_MAXSIZE ({max_size} bytes)"
+    if error is not None and is_size_limit_drop(error):  # a gzip/deflate/brotli bomb
+        return f"Size limit: inflates past DOWNLOAD_MAXSIZE ({max_size} bytes)"
+    if isinstance(error, RedirectError):
+        return str(error)
     name = type(error).__name__
     message = str(error).strip().splitlines()
     return f"{name}: {message[0]}" if message else name
@@ -124,6 +162,7 @@ class NewsSpider(scrapy.Spider):
         *,
         profile: SiteProfile | None = None,
         profiles: Sequence[SiteProfile] = (),
+        past_failures: Sequence[FetchFailure] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -138,6 +177,8 @@ class NewsSpider(scrapy.Spider):
         self.frontier = Frontier(self.profiles)
         self.allowed_domains = list(self.frontier.domains)
         self._archived: set[str] = set()  # archive keys of the records yielded so far
+        self.past_failures = tuple(past_failures)  # unresolved, from earlier crawls
+        self._failed_urls = {failure.url for failure in self.past_failures}
 
     # ---- start -------------------------------------------------------------------------
 
@@ -160,6 +201,28 @@ class NewsSpider(scrapy.Spider):
                 yield self._request(link.url, kind, priority=PRIORITY_DOCUMENT, start=True)
                 if robots := self._robots_request(link.url):
                     yield robots
+        for request in self._retry_requests():
+            yield request
+
+    def _retry_requests(self) -> Iterator[Request]:
+        """Requests for the URLs of past failures still worth another try (see module doc)."""
+        max_attempts = self.settings.getint("FAILED_URL_MAX_ATTEMPTS", FAILED_URL_MAX_ATTEMPTS)
+        attempts: dict[str, int] = {}
+        gone: set[str] = set()
+        for failure in self.past_failures:
+            attempts[failure.url] = attempts.get(failure.url, 0) + 1
+            if failure.status == GONE:
+                gone.add(failure.url)
+        stats = self.crawler.stats
+        for url, count in attempts.items():
+            if url in gone or count >= max_attempts:
+                stats.inc_value("spider/retry_given_up")
+                continue
+            link = self.frontier.admit(url)
+            if link is None or link.kind is LinkKind.SKIP:  # a start URL, or off this crawl
+                continue
+            stats.inc_value("spider/retry_failed")
+            yield self._request(link.url, link.kind, priority=PRIORITY_ARTICLE)
 
     def _robots_request(self, url: str) -> Request | None:
         """For a bare homepage, its robots.txt, whose ``Sitemap:`` lines list the sitemaps.
@@ -182,17 +245,19 @@ class NewsSpider(scrapy.Spider):
             meta={"dont_obey_robotstxt": True},
         )
 
-    def _request(self, url: str, kind: LinkKind, *, priority: int, start: bool = False) -> Request:
+    def _request(
+        self, url: str, kind: LinkKind, *, priority: int, start: bool = False, barren: int = 0
+    ) -> Request:
         return Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             priority=priority,
-            meta={"link_kind": kind.value, "start": start},
+            meta={"link_kind": kind.value, "start": start, "barren": barren},
         )
 
-    def _follow(self, url: str) -> Request | None:
-        """A Request for a link found in a page, sitemap or feed; None if seen or skipped."""
+    def _admit(self, url: str) -> Link | None:
+        """A link found in a page, sitemap or feed, if new and worth fetching (counted)."""
         link = self.frontier.admit(url)
         if link is None:
             return None
@@ -201,8 +266,16 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value(f"links/skip/{link.reason}")
             return None
         stats.inc_value(f"links/{link.kind.value}")
+        return link
+
+    def _link_request(self, link: Link, *, barren: int = 0) -> Request:
         priority = PRIORITY_ARTICLE if link.kind is LinkKind.ARTICLE else PRIORITY_LISTING
-        return self._request(link.url, link.kind, priority=priority)
+        return self._request(link.url, link.kind, priority=priority, barren=barren)
+
+    def _follow(self, url: str) -> Request | None:
+        """A Request for a link found in a sitemap or feed; None if seen or skipped."""
+        link = self._admit(url)
+        return None if link is None else self._link_request(link)
 
     def _follow_document(self, url: str) -> Request | None:
         """A Request for a sitemap or feed named by robots.txt, a sitemap index or a page."""
@@ -223,9 +296,13 @@ class NewsSpider(scrapy.Spider):
             if request := self._follow_document(url):
                 yield request
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Request | ArticleRecord]:
+    def parse(
+        self, response: Response, **kwargs: Any
+    ) -> Iterator[Request | ArticleRecord | FetchRecovered]:
         """Any fetched document: a sitemap, a feed or an HTML page, told apart by content."""
         self.frontier.mark_seen(response.url)  # the URL a redirect ended at
+        if self._failed_urls and (recovered := self._recovered(response)):
+            yield recovered
         try:
             body = unpacked(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         except ValueError as error:
@@ -252,6 +329,17 @@ class NewsSpider(scrapy.Spider):
             self.logger.debug("Not HTML (%s): %s", content_type or "no Content-Type", response.url)
             self.crawler.stats.inc_value("spider/not_html")
 
+    def _recovered(self, response: Response) -> FetchRecovered | None:
+        """A FetchRecovered when this response answers a URL that had failed before."""
+        request = response.request
+        asked = [*request.meta.get("redirect_urls", ()), request.url] if request else []
+        urls = tuple(dict.fromkeys([*asked, response.url]))
+        if not self._failed_urls.intersection(urls):
+            return None
+        self._failed_urls.difference_update(urls)
+        self.crawler.stats.inc_value("spider/recovered")
+        return FetchRecovered(urls=urls, fetched_at=datetime.now(UTC))
+
     def _follow_all(self, urls: Iterable[str]) -> Iterator[Request]:
         for url in urls:
             if request := self._follow(url):
@@ -260,7 +348,9 @@ class NewsSpider(scrapy.Spider):
     def _parse_page(
         self, response: TextResponse, content_type: str
     ) -> Iterator[Request | ArticleRecord]:
-        if response.meta.get("link_kind") in (LinkKind.ARTICLE.value, LinkKind.PAGE.value):
+        kind = response.meta.get("link_kind")
+        record = None
+        if kind in (LinkKind.ARTICLE.value, LinkKind.PAGE.value):
             record = self._parse_article(response, content_type)
             if record is not None:
                 yield record
@@ -269,7 +359,38 @@ class NewsSpider(scrapy.Spider):
             for url in feeds_in_page(response.selector, base_url):
                 if request := self._follow_document(url):
                     yield request
-        yield from self._follow_all(links_in_page(response.selector, base_url))
+        links = [
+            link
+            for url in links_in_page(response.selector, base_url)
+            if (link := self._admit(url)) is not None
+        ]
+        barren = self._barren_after(response, is_article=record is not None, links=links)
+        if barren > self.settings.getint("BARREN_PAGE_LIMIT", BARREN_PAGE_LIMIT):
+            # A trap, most likely: forget the links, so that a fruitful page elsewhere that
+            # links to one of them still gets it fetched.
+            self.crawler.stats.inc_value("spider/barren_stop")
+            for link in links:
+                self.frontier.forget(link.url)
+            return
+        for link in links:
+            yield self._link_request(link, barren=barren)
+
+    @staticmethod
+    def _barren_after(response: Response, *, is_article: bool, links: Sequence[Link]) -> int:
+        """How many barren pages in a row lead to this page's links (0: a fruitful page).
+
+        An article is fruitful; so is a listing page with a new article candidate. A page
+        fetched as an article candidate that is not one counts as barren whatever it links
+        to: an event calendar's "next month" may look like an article URL.
+        """
+        if is_article:
+            return 0
+        kind = response.meta.get("link_kind")
+        if kind == LinkKind.LISTING.value and any(
+            link.kind in (LinkKind.ARTICLE, LinkKind.PAGE) for link in links
+        ):
+            return 0
+        return int(response.meta.get("barren", 0)) + 1
 
     def _parse_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
         profile = self.frontier.profile_for(response.url) or self.frontier.profile_for(
@@ -306,19 +427,23 @@ class NewsSpider(scrapy.Spider):
         """A FetchFailure for a failed fetch; nothing for a request dropped on purpose."""
         request: Request = failure.request  # type: ignore[attr-defined]
         error = failure.value
-        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+        if (
+            isinstance(error, IgnoreRequest)
+            and not isinstance(error, HttpError | RedirectError)
+            and not is_size_limit_drop(error)
+        ):
             # Forbidden by robots.txt, filtered as off-site: policy, not failure. The
             # middleware that dropped it has counted it (robotstxt/forbidden, offsite/...).
             self.crawler.stats.inc_value("spider/ignored")
             return
         timeout = request.meta.get("download_timeout") or self.settings.getfloat("DOWNLOAD_TIMEOUT")
+        max_size = request.meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE")
         status = error.response.status if isinstance(error, HttpError) else None
-        reason = failure_reason(error, timeout=timeout)
-        self.logger.info("Fetch failed: %s (%s)", request.url, reason)
+        reason = failure_reason(error, timeout=timeout, max_size=max_size)
+        url = asked_url(request)
+        self.logger.info("Fetch failed: %s (%s)", url, reason)
         self.crawler.stats.inc_value("spider/fetch_failures")
-        yield FetchFailure(
-            url=request.url, reason=reason, failed_at=datetime.now(UTC), status=status
-        )
+        yield FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC), status=status)
 
     def on_robots_error(self, failure: Failure) -> None:
         """A missing or unreachable robots.txt only means no sitemaps from it."""

@@ -31,6 +31,7 @@ from spiders.news import NewsSpider
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
+    from items import FetchFailure
     from profiles import SiteProfile
 
 _ran_in_this_process = False
@@ -42,13 +43,16 @@ class CrawlOptions:
 
     db_url: str | None = None  # ARCHIVE_DB_URL, an SQLAlchemy URL
     max_pages: int | None = None  # CLOSESPIDER_PAGECOUNT: responses of any kind; 0 = no limit
-    max_depth: int | None = None  # DEPTH_LIMIT: hops from a start URL (robots.txt, sitemaps count)
+    max_depth: int | None = None  # DEPTH_LIMIT (>= 1): hops from a start URL (robots.txt counts)
+    timeout: float | None = None  # DOWNLOAD_TIMEOUT: seconds before a page counts as failed
     delay: float | None = None  # seconds between requests to a site; 0 = no delays at all
     concurrency: int | None = None  # concurrent requests per site
     user_agent: str | None = None
     log_level: str | None = None  # DEBUG, INFO, WARNING, ERROR
     run_arguments: Mapping[str, Any] = field(default_factory=dict)  # ARCHIVE_RUN_ARGUMENTS
     settings: Mapping[str, Any] = field(default_factory=dict)  # any Scrapy setting, applied last
+    # Unresolved failures from earlier crawls, to fetch again (the spider decides which).
+    past_failures: Sequence[FetchFailure] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,11 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
     if options.max_pages is not None:
         overrides["CLOSESPIDER_PAGECOUNT"] = options.max_pages
     if options.max_depth is not None:
+        if options.max_depth < 1:  # Scrapy's DEPTH_LIMIT = 0 means no limit at all
+            raise ValueError(f"max_depth must be at least 1, not {options.max_depth}")
         overrides["DEPTH_LIMIT"] = options.max_depth
+    if options.timeout is not None:
+        overrides["DOWNLOAD_TIMEOUT"] = options.timeout
     if options.delay is not None:
         overrides["DOWNLOAD_DELAY"] = options.delay
         if options.delay == 0:
@@ -161,7 +169,9 @@ def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[Cra
         # Built here rather than by the process so each site keeps its own settings; the
         # first crawler installs the reactor the settings ask for.
         crawler = Crawler(NewsSpider, settings, init_reactor=index == 0)
-        process.crawl(crawler, profile=profile).addErrback(errors.append)
+        process.crawl(crawler, profile=profile, past_failures=options.past_failures).addErrback(
+            errors.append
+        )
         crawlers.append(crawler)
     started = time.monotonic()
     process.start()

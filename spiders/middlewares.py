@@ -1,0 +1,142 @@
+"""Downloader and spider middlewares for what Scrapy leaves unsaid about bad servers and pages.
+
+- ``RedirectGuardMiddleware``: a redirect loop or an over-long chain becomes an error the
+  spider records. Left to Scrapy, a loop back to a URL already fetched is dropped by the
+  duplicate filter without a word, and "max redirections reached" looks like any other
+  request dropped on purpose.
+- ``RetryAfterMiddleware``: a 503 or 429 that says when to come back is not retried at
+  once (two immediate retries would ignore what the server asked); the failure records
+  the Retry-After value and the next crawl retries the URL.
+- ``CallbackErrorMiddleware``: a page whose processing raised (a parser bug on a strange
+  page) becomes a FetchFailure, so the page is recorded and retried, not silently lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urljoin
+
+from scrapy.exceptions import IgnoreRequest
+from w3lib.url import safe_url_string
+
+from items import FetchFailure
+from spiders.urls import canonical_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+class RedirectError(IgnoreRequest):
+    """A redirect the crawl will not follow; its message is the fetch failure's reason."""
+
+
+def _same_url(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
+class RedirectGuardMiddleware:
+    """Turn redirect loops and chains longer than REDIRECT_MAX_TIMES into RedirectErrors.
+
+    Runs before Scrapy's RedirectMiddleware sees the response (a higher order number).
+    """
+
+    def __init__(self, max_redirects: int) -> None:
+        self.max_redirects = max_redirects
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getint("REDIRECT_MAX_TIMES"))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        location = response.headers.get(b"Location")
+        if (
+            response.status not in REDIRECT_STATUSES
+            or not location
+            or request.meta.get("dont_redirect")
+            or request.meta.get("handle_httpstatus_all")
+            or response.status in request.meta.get("handle_httpstatus_list", ())
+        ):
+            return response
+        target = _same_url(urljoin(request.url, safe_url_string(location)))
+        chain = [*request.meta.get("redirect_urls", ()), request.url]
+        if target in {_same_url(url) for url in chain}:
+            raise RedirectError(f"Redirect loop: {' -> '.join([*chain, target])}")
+        if request.meta.get("redirect_times", 0) >= self.max_redirects:
+            raise RedirectError(f"Too many redirects: more than {self.max_redirects}")
+        return response
+
+
+class RetryAfterMiddleware:
+    """Keep Scrapy from retrying at once a response that says when to come back.
+
+    Runs before RetryMiddleware sees the response (a higher order number).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status in RETRY_AFTER_STATUSES and response.headers.get(b"Retry-After"):
+            request.meta["dont_retry"] = True
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("spider/retry_after")
+        return response
+
+
+class CallbackErrorMiddleware:
+    """Record a page whose callback raised as a FetchFailure ("Parse error: ...").
+
+    Counts ``spider/callback_errors``. The traceback is still logged, at ERROR, once.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> Iterable[Any] | None:
+        if isinstance(exception, IgnoreRequest):  # HttpError and friends: the errback's job
+            return None
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("spider/callback_errors")
+        spider = self.crawler.spider
+        if spider is not None:
+            spider.logger.error("Error processing %s", response.url, exc_info=exception)
+        first_line = (str(exception).strip().splitlines() or [""])[0][:200]
+        reason = f"Parse error: {type(exception).__name__}" + (
+            f": {first_line}" if first_line else ""
+        )
+        url = asked_url(response.request) if response.request is not None else response.url
+        return [FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC))]
+
+
+def asked_url(request: Request) -> str:
+    """The URL the crawl asked for, before any redirect: the one a later crawl retries."""
+    return str((request.meta.get("redirect_urls") or [request.url])[0])
+
+
+def is_size_limit_drop(error: BaseException) -> bool:
+    """Whether HttpCompressionMiddleware dropped a body that inflates past DOWNLOAD_MAXSIZE.
+
+    It raises a plain IgnoreRequest, like a policy drop; the cause it chains says why.
+    """
+    return (
+        isinstance(error, IgnoreRequest) and getattr(error.__cause__, "max_size", None) is not None
+    )
