@@ -1,17 +1,32 @@
 """`newsarchive`: the command line, a thin shell over parsers, spiders and archive_db.
 
-Exit codes (documented in the README): 0 success; 1 a crawl that did not finish cleanly;
-2 wrong usage; 3 bad input (missing file, unreachable URL, not HTML); 4 an archive that
-cannot be opened or written; 130 interrupted.
+Exit codes (the README's "Exit codes" section says when each happens):
+
+- 0: done.
+- 1: a crawl that did not finish cleanly (a limit, an interrupt, a failure).
+- 2: wrong usage: an unknown option or command, a malformed option value (date, URL,
+  empty --db), an unknown profile, a URL scheme other than http(s).
+- 3: bad input: a missing, unreadable or non-HTML file, a FIFO or device given as a page,
+  an unreachable URL, a search query or SQL the archive rejects or refuses.
+- 4: the archive or an output file cannot be opened or written: not an archive, an older
+  or newer schema, a malformed database URL, an unreachable server or wrong credentials,
+  a full disk or a file-size limit (ENOSPC, EFBIG), an I/O error.
+- 130: interrupted by Ctrl-C (SIGINT) or SIGTERM; no half-written output file is left.
+
+Every expected failure is one line on stderr, never a traceback; passwords in database
+URLs are shown as ***.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +36,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
+from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -58,17 +75,61 @@ def _archive_error(error: Exception) -> UserError:
     return UserError(str(error), EXIT_ARCHIVE)
 
 
+def check_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse an empty or malformed --db before the command starts: one line, no password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from archive_db.engine import mask_url, sqlite_url_of
+
+    if not value.strip():
+        raise UserError("--db is empty: give an SQLite file path or an SQLAlchemy URL", EXIT_USAGE)
+    try:
+        url = make_url(sqlite_url_of(value))
+        url.get_dialect()
+    except NoSuchModuleError:
+        raise UserError(
+            f"cannot open archive {mask_url(value)}: no database dialect {url.drivername!r} "
+            "(give an SQLite file path or a postgresql+psycopg:// URL)",
+            EXIT_ARCHIVE,
+        ) from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        message = f"not a database URL or file path: {mask_url(value)}"
+        raise UserError(message, EXIT_ARCHIVE) from None
+    path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+    if path and path.exists() and not path.is_file() and not path.is_dir():
+        # Opening a FIFO to read its header would wait forever.
+        raise UserError(
+            f"cannot use {path} as an archive: it is not a regular file (a pipe or a device?)",
+            EXIT_ARCHIVE,
+        )
+    return value
+
+
 db_option = click.option(
     "--db",
     "db",
     envvar="NEWSARCHIVE_DB",
     default=DEFAULT_DB,
     show_default=True,
+    callback=check_db,
     help="Archive: an SQLite file path or an SQLAlchemy URL (env NEWSARCHIVE_DB).",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ArchiveGroup(click.Group):
+    """The command group, answering a closed pipe itself: Click would exit 1 for it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `newsarchive export | head`: the reader left; not an error worth a traceback.
+            silence_stdout()
+            raise click.exceptions.Exit(EXIT_OK) from None
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsarchive")
 def cli() -> None:
     """Scrape and archive regional news sites into a queryable archive.
@@ -82,10 +143,30 @@ def cli() -> None:
 # --- crawl -------------------------------------------------------------------------------
 
 
+def check_http_url(url: str) -> None:
+    """Refuse, as wrong usage, a URL urllib or Scrapy would choke on (with a traceback):
+    another scheme, no host, a bad port, spaces or control characters."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise UserError(f"not a valid URL: {url!r} ({error})", EXIT_USAGE) from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise UserError(f"only http(s) URLs can be fetched, not {url!r}", EXIT_USAGE)
+    if not parts.hostname:
+        raise UserError(f"not a URL with a host name: {url!r}", EXIT_USAGE)
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise UserError(f"not a valid URL (spaces or control characters): {url!r}", EXIT_USAGE)
+
+
 def resolve_target(target: str) -> SiteProfile:
     """A start URL becomes an ad hoc profile; anything else names a bundled or file profile."""
     if target.startswith(("http://", "https://")):
-        return profile_for_url(target)
+        check_http_url(target)
+        try:
+            return profile_for_url(target)
+        except (ProfileError, ValueError) as error:
+            raise UserError(str(error), EXIT_USAGE) from None
     if "://" in target:
         raise UserError(f"only http(s) start URLs can be crawled, not {target!r}", EXIT_USAGE)
     try:
@@ -115,10 +196,27 @@ def prepare_archive(db: str) -> str:
 def run_and_report(
     profiles: list[SiteProfile], *, db_url: str, options: dict[str, Any], arguments: dict[str, Any]
 ) -> int:
-    """Run one crawl over the profiles, print the summary, and return the exit code."""
+    """Run one crawl over the profiles, print the summary, and return the exit code.
+
+    The archive's unresolved failures on the crawled sites go to the spiders, which fetch
+    them again (up to settings.FAILED_URL_MAX_ATTEMPTS times, never after a 410).
+    """
+    from sqlalchemy.orm import Session
+
+    from archive_db.engine import make_engine
+    from archive_db.queries import unresolved_failures_on
     from spiders.runner import CrawlOptions, run_crawl
 
-    crawl_options = CrawlOptions(db_url=db_url, run_arguments=arguments, **options)
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            domains = [domain for profile in profiles for domain in profile.domains]
+            past_failures = unresolved_failures_on(session, domains)
+    finally:
+        engine.dispose()
+    crawl_options = CrawlOptions(
+        db_url=db_url, run_arguments=arguments, past_failures=past_failures, **options
+    )
     results = run_crawl(profiles, crawl_options)
     print_summary(results)
     unreachable = [r.site for r in results if not r.stats.get("response_received_count")]
@@ -195,7 +293,13 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
             click.option("--max-pages", type=click.IntRange(min=1), help="Stop after N pages."),
-            click.option("--max-depth", type=click.IntRange(min=0), help="Follow links N deep."),
+            # Scrapy reads a DEPTH_LIMIT of 0 as "no limit": the opposite of what 0 says.
+            click.option("--max-depth", type=click.IntRange(min=1), help="Follow links N deep."),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                help="Seconds to wait for a page before recording it as failed (default 30).",
+            ),
             click.option(
                 "--delay",
                 type=click.FloatRange(min=0),
@@ -325,14 +429,18 @@ def fetch_page(url: str, *, user_agent: str | None = None) -> FetchedPage:
     """Fetch one page for `parse`/`fixtures save`, identifying ourselves like the crawler."""
     import settings
 
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent or settings.USER_AGENT})
+    check_http_url(url)  # http(s) only; urllib then follows redirects to http(s) or ftp only
+    user_agent = user_agent or settings.USER_AGENT
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
             body = response.read(MAX_PAGE_BYTES + 1)
             headers: Message = response.headers
             final_url = response.geturl()
     except urllib.error.HTTPError as error:
         raise UserError(f"cannot fetch {url}: HTTP {error.code} {error.reason}") from None
+    except ValueError as error:  # http.client.InvalidURL, e.g. a redirect to a malformed URL
+        raise UserError(f"cannot fetch {url}: {error}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise UserError(f"cannot fetch {url}: {reason}") from None
@@ -345,6 +453,9 @@ def fetch_page(url: str, *, user_agent: str | None = None) -> FetchedPage:
 
 
 def read_page_file(path: Path) -> bytes:
+    """A saved page's bytes; a FIFO or a device is refused, since reading it may never end."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise UserError(f"{path} is not a regular file (a pipe or a device?)")
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -398,7 +509,7 @@ def parse_source(
 ) -> dict[str, Any] | None:
     from parsers import parse_article
 
-    if source.startswith(("http://", "https://")):
+    if "://" in source:
         page = fetch_page(source)
         body, page_url, charset, fetched_at = (
             page.body,
@@ -438,6 +549,8 @@ def parse_request(
         path = str(request["path"])
     except (json.JSONDecodeError, KeyError, TypeError):
         return {"path": None, "error": f"not a request line: {line.strip()[:200]}"}
+    if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
+        return {"path": path, "error": "not a regular file (a pipe or a device?)"}
     try:
         body = Path(path).read_bytes()
     except OSError as error:
@@ -674,19 +787,61 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path) -> None:
     pq.write_table(table, path)
 
 
+DISK_FULL_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EFBIG: "the file is larger than this process may write",
+    errno.EDQUOT: "the disk quota is used up",
+}
+
+
+def output_error(path: Path | str, error: OSError) -> UserError:
+    """`cannot write PATH: why`, naming a full disk as such; exit 4."""
+    why = DISK_FULL_ERRNOS.get(error.errno or 0, "")
+    detail = f"{why} ({error.strerror})" if why else (error.strerror or str(error))
+    return UserError(f"cannot write {path}: {detail}", EXIT_ARCHIVE)
+
+
+def is_device_or_pipe(path: Path) -> bool:
+    """Whether PATH is written in place rather than replaced: a FIFO or a device
+    (/dev/null, /dev/stdout), which a rename would swap for a plain file."""
+    normal = Path(os.path.normpath(path.absolute()))
+    if normal.parts[1:2] in {("dev",), ("proc",)}:
+        return True
+    return normal.exists() and not normal.is_file() and not normal.is_dir()
+
+
+def new_file_mode(path: Path) -> int:
+    """The replaced file's permissions, else what open() would give (mkstemp makes 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary file beside PATH, renamed over it only once the caller wrote it whole."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """A temporary file beside PATH, renamed over it only once the caller wrote it whole.
+
+    mkstemp names it ``.NAME.<random>.tmp`` in PATH's own folder (only PATH's last part is
+    used, so no article data ever reaches a file name), so the rename never crosses file
+    systems; any failure or interrupt removes it. A symlink at PATH is replaced by the new
+    file, its target left untouched.
+    """
+    directory = path.parent  # Path("out.csv").parent is Path(".")
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
+        raise output_error(path, error) from None
     os.close(handle)
     temporary = Path(name)
     try:
+        temporary.chmod(new_file_mode(path))
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        raise output_error(path, error) from None
     finally:
         if temporary.exists():
             temporary.unlink()
@@ -694,9 +849,17 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 @contextmanager
 def open_output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a temporary file beside PATH renamed over it only once everything is written."""
+    """stdout, or a temporary file beside PATH renamed over it only once everything is
+    written; a FIFO or device (e.g. /dev/null) is written directly."""
     if path is None:
         yield sys.stdout
+        return
+    if is_device_or_pipe(path):
+        try:
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                yield stream
+        except OSError as error:
+            raise output_error(path, error) from None
         return
     with (
         atomic_path(path) as temporary,
@@ -1164,17 +1327,34 @@ def fixtures_save(url: str, case_dir: Path, note: str) -> int:
     from parsers.fixtures import update_expected, write_case
 
     page = fetch_page(url)
-    write_case(
-        case_dir,
-        html=page.body,
-        url=page.url,
-        fetched_at=page.fetched_at,
-        note=note,
-        http_charset=page.http_charset,
-    )
-    update_expected(case_dir)
+    with fixture_errors(writing=True):
+        write_case(
+            case_dir,
+            html=page.body,
+            url=page.url,
+            fetched_at=page.fetched_at,
+            note=note,
+            http_charset=page.http_charset,
+        )
+        update_expected(case_dir)
     click.echo(f"wrote {case_dir}: check expected.json by eye before committing")
     return EXIT_OK
+
+
+@contextmanager
+def fixture_errors(*, writing: bool = False) -> Iterator[None]:
+    """A broken case (meta.json, expected.json) is one line and exit 3; when `writing`, a
+    case folder that cannot be written is one line and exit 4."""
+    from parsers.fixtures import FixtureError
+
+    try:
+        yield
+    except FixtureError as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        if not writing:
+            raise
+        raise output_error(error.filename or "the fixture case", error) from None
 
 
 def _case_dirs(paths: Iterable[Path]) -> list[Path]:
@@ -1199,7 +1379,8 @@ def fixtures_rerun(case_dir: Path, fields: str | None) -> int:
     from parsers.fixtures import run_case
 
     (case,) = _case_dirs([case_dir])
-    output = run_case(case)
+    with fixture_errors():
+        output = run_case(case)
     if output is not None and fields:
         wanted = [name.strip() for name in fields.split(",") if name.strip()]
         unknown = [name for name in wanted if name not in output]
@@ -1222,7 +1403,8 @@ def fixtures_update(case_dirs: tuple[Path, ...]) -> int:
     from parsers.fixtures import update_expected
 
     for case in _case_dirs(case_dirs):
-        update_expected(case)
+        with fixture_errors(writing=True):
+            update_expected(case)
         click.echo(f"updated {case / 'expected.json'}")
     return EXIT_OK
 
@@ -1230,25 +1412,91 @@ def fixtures_update(case_dirs: tuple[Path, ...]) -> int:
 # --- entry point -------------------------------------------------------------------------
 
 
+# Click 8.2+ answers a group called without a command with this usage error, whose
+# message is the whole help text; older Clicks print the help themselves.
+NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a service manager) stops a command as Ctrl-C does: cleanups run, a
+    half-written output file is removed, exit 130. A crawl installs Scrapy's own handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time (a closed
+    pipe, a full disk) and print "Exception ignored" (the recipe in Python's signal docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (tests)
+        return
+    os.close(devnull)
+
+
+def database_failures() -> tuple[type[Exception], ...]:
+    """SQLAlchemy's OperationalError (a full disk, an I/O error, a lost server) once a
+    command has imported SQLAlchemy; before that nothing, so `--help` stays fast."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return () if errors is None else (errors.OperationalError,)
+
+
+def database_failure_message(error: Exception) -> str:
+    orig = getattr(error, "orig", None)
+    reason = str(orig or error).splitlines()[0]
+    hint = " (is the disk full?)" if "disk" in reason else ""
+    return f"the archive could not be read or written: {reason}{hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of exiting, so tests can call it."""
     try:
-        result = cli.main(args=argv, prog_name="newsarchive", standalone_mode=False)
+        with sigterm_as_interrupt():
+            result = cli.main(args=argv, prog_name="newsarchive", standalone_mode=False)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.exceptions.Exit as done:
         return int(done.exit_code)
+    except NO_ARGS_IS_HELP as error:  # a bare `newsarchive` or `newsarchive db`: the help
+        error.show()
+        return EXIT_USAGE
+    except click.UsageError as error:
+        # One line, with where to look, instead of Click's usage block.
+        command = error.ctx.command_path if error.ctx else "newsarchive"
+        click.echo(f"Error: {error.format_message()} (see `{command} --help`)", err=True)
+        return EXIT_USAGE
     except click.ClickException as error:
         error.show()
-        return EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code
+        return error.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # `newsarchive export | head`: the reader left; not an error worth a traceback.
-        sys.stderr.close()
+    except BrokenPipeError:  # at the final flush (the group answers it inside commands)
+        silence_stdout()
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in DISK_FULL_ERRNOS:
+            raise
+        silence_stdout()
+        output_error(error.filename or "the output", error).show()
+        return EXIT_ARCHIVE
+    except database_failures() as error:
+        click.echo(f"Error: {database_failure_message(error)}", err=True)
+        return EXIT_ARCHIVE
     return result if isinstance(result, int) else EXIT_OK
 
 
