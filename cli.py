@@ -219,6 +219,12 @@ def run_and_report(
     )
     results = run_crawl(profiles, crawl_options)
     print_summary(results)
+    # The archive pipeline's one-line account of items it could not save (and where they went).
+    archive_errors = [
+        f"{r.site}: {r.stats['archive/error']}" for r in results if r.stats.get("archive/error")
+    ]
+    if archive_errors:
+        raise UserError("; ".join(archive_errors), EXIT_ARCHIVE)
     unreachable = [r.site for r in results if not r.stats.get("response_received_count")]
     if unreachable:
         raise UserError(

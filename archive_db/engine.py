@@ -109,7 +109,7 @@ def readonly_engine(path_or_url: str) -> Engine:
 def server_engine(url: URL, *, readonly: bool = False) -> Engine:
     """An engine on a database server (PostgreSQL), opened once now so that a missing
     driver or an unreachable server fails here with a one-line ArchiveError."""
-    described = url.render_as_string(hide_password=True)
+    described = mask_url(url.render_as_string(hide_password=False))
     connect_args: dict[str, str] = {}
     if readonly and url.get_backend_name() == "postgresql":
         connect_args["options"] = "-c default_transaction_read_only=on"
@@ -158,8 +158,9 @@ def probe(
         raise ArchiveError(f"cannot open archive {described}: {reason}") from None
 
 
-# Per-connection settings SQLite does not keep in the file (WAL it does keep).
-SHARED_PRAGMAS = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+# Per-connection settings SQLite does not keep in the file (WAL it does keep). The busy
+# timeout is added at each connect (`run_pragmas`), so BUSY_TIMEOUT_MS is read then.
+SHARED_PRAGMAS = ("PRAGMA foreign_keys=ON",)
 # WAL lets analysts read while a crawl writes, and no reader holds up a commit. NORMAL
 # syncs at checkpoints, not at each commit: a killed crawl loses nothing it committed; a
 # power cut may lose its last commits, never the file.
@@ -174,7 +175,7 @@ def run_pragmas(dbapi_connection: sqlite3.Connection, pragmas: tuple[str, ...]) 
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        for pragma in pragmas:
+        for pragma in (*pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"):
             cursor.execute(pragma)
     finally:
         cursor.close()

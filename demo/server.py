@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +22,24 @@ class DemoServer:
     site: DemoSite
 
 
+# What a client that goes away mid-exchange (a killed crawl, a closed browser tab) makes
+# the server's socket raise: its own business, not the server's fault.
+CLIENT_GONE_ERRORS = (ConnectionResetError, BrokenPipeError)
+
+
 class DemoHTTPServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer that knows which DemoSite it serves."""
 
     daemon_threads = True
     allow_reuse_address = True
     site: DemoSite
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Say nothing when the client hung up; report anything else as http.server does
+        (a traceback on stderr), since that would be a bug in the demo."""
+        if isinstance(sys.exc_info()[1], CLIENT_GONE_ERRORS):
+            return
+        super().handle_error(request, client_address)
 
 
 class DemoRequestHandler(BaseHTTPRequestHandler):

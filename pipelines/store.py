@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive_db.engine import make_engine, mask_url
+from archive_db import engine as archive_engine
+from archive_db.engine import make_engine, mask_url, sqlite_url_of
 from archive_db.migrations import upgrade_archive
 from archive_db.writes import (
     RecordError,
@@ -22,17 +27,20 @@ from archive_db.writes import (
     save_failure,
     start_crawl_run,
 )
-from items import ArticleRecord, FetchFailure, FetchRecovered
+from items import ArticleRecord, FetchFailure, FetchRecovered, record_to_json
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
     from sqlalchemy.engine import Engine
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 100
+# The finish reason of a crawl the pipeline closed because the archive stopped taking writes.
+ARCHIVE_UNAVAILABLE = "archive_unavailable"
 
 Item = ArticleRecord | FetchFailure | FetchRecovered
 
@@ -44,6 +52,13 @@ class ArchivePipeline:
     ``archive/updated``, ``archive/unchanged``, ``archive/failures`` (failure rows written),
     ``archive/recovered`` and ``archive/rejected`` (records the archive refused; each also
     becomes a failure row). Each crawl is a ``crawl_run`` row.
+
+    When the archive itself fails (locked past the busy timeout, a full disk, an I/O error),
+    the batch waits for the next one and is tried again with it; a second failure in a row,
+    or one at the end of the crawl, closes the crawl as ``archive_unavailable``. What could
+    not be saved is counted (``archive/unsaved``), its articles are written as JSON lines to
+    a rescue file (``archive/rescued``, see `rescue_path_of`), and ``archive/error`` holds
+    one line for the user saying what happened and where the rescued articles are.
     """
 
     def __init__(
@@ -60,10 +75,17 @@ class ArchivePipeline:
         self.stats = stats
         self.batch_size = batch_size
         self.run_arguments = dict(run_arguments or {})
+        # Items leave `pending` only once committed (or rejected and recorded as failures).
         self.pending: list[Item] = []
+        self.flush_at = batch_size  # flush when this many items wait
         self.engine: Engine | None = None
         self.sessions: sessionmaker[Session] | None = None
         self.run_id: int | None = None
+        self.crawler: Crawler | None = None  # to close the crawl when the archive fails
+        self.closing_crawl: Deferred[None] | None = None
+        self.spider_closing = False
+        self.archive_failures_in_a_row = 0
+        self.unavailable_reason: str | None = None  # set once the pipeline gave up
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -76,6 +98,7 @@ class ArchivePipeline:
             batch_size=crawler.settings.getint("ARCHIVE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             run_arguments=crawler.settings.getdict("ARCHIVE_RUN_ARGUMENTS"),
         )
+        pipeline.crawler = crawler
         # Scrapy closes pipelines before it announces why the spider closed, so the
         # finish reason reaches the crawl_run row from this signal.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -92,28 +115,53 @@ class ArchivePipeline:
     def process_item(self, item: object) -> object:
         if isinstance(item, ArticleRecord | FetchFailure | FetchRecovered):
             self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
+            # Once the archive is given up, items only wait for the rescue file.
+            if self.unavailable_reason is None and len(self.pending) >= self.flush_at:
                 self.flush()
         return item
 
     def close_spider(self) -> None:
-        """Save what is still buffered and close the crawl run (its reason follows)."""
-        self.flush()
-        self.finish_run(finish_reason=None)
+        """Save what is still buffered and close the crawl run (its reason follows); if the
+        archive cannot take it, rescue it instead."""
+        self.spider_closing = True
+        if self.unavailable_reason is None:
+            self.flush()
+        if self.unavailable_reason is None:
+            self.finish_run(finish_reason=None)
+        else:
+            # No finish_run here: against a locked archive it would wait out another busy
+            # timeout, and spider_closed tries once more with the reason anyway.
+            self.rescue_unsaved()
         if self.engine is not None:
             self.engine.dispose()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record why the crawl ended, e.g. "finished" or "closespider_itemcount"."""
+        if self.unavailable_reason is not None:
+            reason = ARCHIVE_UNAVAILABLE  # whatever else was ending the crawl meanwhile
         self.finish_run(finish_reason=reason)
         if self.engine is not None:
             self.engine.dispose()
 
     def flush(self) -> None:
-        """Save the buffered items in one transaction; on a bad record, one at a time."""
-        batch, self.pending = self.pending, []
-        if not batch or self.sessions is None:
+        """Save the waiting items in one transaction; on a bad record, one at a time.
+
+        When the archive fails rather than a record, the items stay in `pending` for the
+        next flush (see `archive_failed`).
+        """
+        if not self.pending or self.sessions is None:
             return
+        try:
+            self.save_pending()
+        except OperationalError as error:
+            self.archive_failed(error)
+            return
+        self.archive_failures_in_a_row = 0
+        self.flush_at = self.batch_size
+
+    def save_pending(self) -> None:
+        batch = list(self.pending)
+        assert self.sessions is not None
         try:
             with self.sessions.begin() as session:
                 outcomes = [self.save(session, item) for item in batch]
@@ -125,7 +173,12 @@ class ArchivePipeline:
                 len(batch),
                 one_line(error),
             )
-            outcomes = self.save_one_at_a_time(batch)
+            self.save_one_at_a_time(batch)
+            return
+        del self.pending[: len(batch)]
+        self.count(outcomes)
+
+    def count(self, outcomes: list[str]) -> None:
         for outcome in outcomes:
             self.stats.inc_value(f"archive/{outcome}")
 
@@ -140,13 +193,14 @@ class ArchivePipeline:
         seen_at = item.fetched_at or datetime.now(UTC)
         return save_article(session, item, seen_at=seen_at, crawl_run_id=self.run_id).value
 
-    def save_one_at_a_time(self, batch: list[Item]) -> list[str]:
-        outcomes: list[str] = []
+    def save_one_at_a_time(self, batch: list[Item]) -> None:
+        """Save `batch`, the head of `pending`, an item per transaction, taking each item off
+        `pending` once committed; a record the archive refuses becomes a failure row."""
         assert self.sessions is not None
         for item in batch:
             try:
                 with self.sessions.begin() as session:
-                    outcomes.append(self.save(session, item))
+                    outcomes = [self.save(session, item)]
             except (StatementError, RecordError) as error:
                 if not is_bad_record(error):
                     raise
@@ -156,8 +210,68 @@ class ArchivePipeline:
                 rejected = FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC))
                 with self.sessions.begin() as session:
                     save_failure(session, rejected, crawl_run_id=self.run_id)
-                outcomes += ["rejected", "failures"]
-        return outcomes
+                outcomes = ["rejected", "failures"]
+            del self.pending[0]
+            self.count(outcomes)
+
+    def archive_failed(self, error: OperationalError) -> None:
+        """The archive refused a whole transaction: try again with the next batch, or give up
+        after a second failure in a row or at the end of the crawl (there is no next batch)."""
+        self.archive_failures_in_a_row += 1
+        reason = archive_failure_reason(error)
+        if self.archive_failures_in_a_row == 1 and not self.spider_closing:
+            logger.warning(
+                "the archive could not save %d items (%s); trying again with the next batch",
+                len(self.pending),
+                reason,
+            )
+            self.flush_at = len(self.pending) + self.batch_size
+            return
+        self.unavailable_reason = reason
+        if not self.spider_closing:  # at the end, rescue_unsaved says it all in one line
+            logger.error("the archive is not taking writes (%s): closing the crawl", reason)
+            self.close_crawl()
+
+    def close_crawl(self) -> None:
+        """Ask Scrapy to close the crawl as ARCHIVE_UNAVAILABLE, as CloseSpider would."""
+        # Not crawling: a pipeline driven by hand, as in tests.
+        if self.closing_crawl is not None or self.crawler is None or not self.crawler.crawling:
+            return
+        self.closing_crawl = deferred_from_coro(
+            self.crawler.engine.close_spider_async(reason=ARCHIVE_UNAVAILABLE)
+        )
+
+    def rescue_unsaved(self) -> None:
+        """Write the articles the archive did not take to the rescue file, count what was lost,
+        and leave the user's one-line account in ``archive/error``."""
+        unsaved = len(self.pending)
+        articles = [item for item in self.pending if isinstance(item, ArticleRecord)]
+        self.stats.set_value("archive/unsaved", unsaved)
+        what = f"the archive stopped taking writes ({self.unavailable_reason})"
+        if not articles:
+            self.report(f"{what}: {unsaved} items (no articles) were not saved")
+            return
+        path = rescue_path_of(self.db_url, run_id=self.run_id)
+        try:
+            with path.open("a", encoding="utf-8") as rescue:
+                for article in articles:
+                    json.dump(record_to_json(article), rescue, ensure_ascii=False, sort_keys=True)
+                    rescue.write("\n")
+        except OSError as error:
+            self.report(
+                f"{what}: {unsaved} items were not saved, and their {len(articles)} articles "
+                f"could not be written to {path} either ({os_error_reason(error)})"
+            )
+            return
+        self.stats.set_value("archive/rescued", len(articles))
+        self.report(
+            f"{what}: {unsaved} items were not saved; their {len(articles)} articles are in "
+            f"{path} (JSON lines)"
+        )
+
+    def report(self, message: str) -> None:
+        logger.error("%s", message)
+        self.stats.set_value("archive/error", message)
 
     def finish_run(self, *, finish_reason: str | None) -> None:
         if self.sessions is None or self.run_id is None:
@@ -167,13 +281,55 @@ class ArchivePipeline:
             for key, value in self.stats.get_stats().items()
             if isinstance(value, int) and not isinstance(value, bool)
         }
-        with self.sessions.begin() as session:
-            finish_crawl_run(session, self.run_id, counts=counts, finish_reason=finish_reason)
+        try:
+            with self.sessions.begin() as session:
+                finish_crawl_run(session, self.run_id, counts=counts, finish_reason=finish_reason)
+        except OperationalError as error:
+            reason = archive_failure_reason(error)
+            logger.error("the archive could not close crawl run %d (%s)", self.run_id, reason)
+            if self.stats.get_value("archive/error") is None:
+                self.stats.set_value(
+                    "archive/error",
+                    f"the archive could not record the end of crawl run {self.run_id} ({reason});"
+                    " every item was saved",
+                )
+
+
+def rescue_path_of(db_url: str, *, run_id: int | None) -> Path:
+    """Where the articles of crawl run `run_id` go when the archive fails: beside an SQLite
+    archive file (``ARCHIVE.unsaved-RUN.jsonl``), else in the current directory."""
+    name = f"unsaved-{run_id}.jsonl"
+    url = make_url(sqlite_url_of(db_url))
+    database = url.database or ""
+    # An in-memory archive has no file to sit beside, nor has a "file:" URI a plain path.
+    if (
+        url.get_backend_name() == "sqlite"
+        and database not in {"", ":memory:"}
+        and not database.startswith("file:")
+    ):
+        archive = Path(database)
+        return archive.with_name(f"{archive.name}.{name}")
+    return Path.cwd() / f"newsarchive-{name}"
 
 
 def is_bad_record(error: Exception) -> bool:
     """Whether a record is to blame, not the database itself (locked, disk full, ...)."""
     return not isinstance(error, DBAPIError) or isinstance(error, IntegrityError | DataError)
+
+
+def archive_failure_reason(error: OperationalError) -> str:
+    """The database's own words, one line, with a hint at the usual cause."""
+    reason = str(error.orig or error).splitlines()[0]
+    if "locked" in reason or "busy" in reason:
+        seconds = archive_engine.BUSY_TIMEOUT_MS / 1000
+        return f"{reason}: another process held it for over {seconds:g} s"
+    if "disk I/O error" in reason:  # SQLite's words for a write that failed with EFBIG, EIO
+        return f"{reason}: is the disk full?"
+    return reason
+
+
+def os_error_reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def one_line(error: Exception) -> str:

@@ -354,11 +354,6 @@ def test_mask_url_never_raises_and_never_leaks() -> None:
     assert mask_url(f"postgresql+psycopg://u:{SECRET}@[::1") == "<unparsable database URL>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive_db/engine.py server_engine names the URL with render_as_string("
-    "hide_password=True), which keeps a ?password= query parameter; it should use mask_url",
-)
 def test_a_password_given_as_a_query_parameter_is_hidden_too(capsys) -> None:
     url = f"postgresql+psycopg://analyst@127.0.0.1:{free_port()}/archive?password={SECRET}"
     assert main(["stats", "--db", url]) == EXIT_ARCHIVE
