@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from items import ArticleImage, ArticleRecord, FetchFailure, ListBlock, RelatedLink
@@ -49,6 +49,21 @@ def make_record(**overrides: Any) -> ArticleRecord:
     }
     fields.update(overrides)
     return ArticleRecord(**fields)
+
+
+def make_ferry_record(**overrides: Any) -> ArticleRecord:
+    """A second article, unlike make_record()'s in URL, day, author and tag: for filters."""
+    fields: dict[str, Any] = {
+        "url": "https://news.example.org/ferry",
+        "canonical_url": None,
+        "title": "Ferry timetable changes",
+        "body": "The ferry now sails in the afternoon.",
+        "published": date(2024, 6, 3),
+        "authors": ("Ann Other",),
+        "tags": ("transport",),
+    }
+    fields.update(overrides)
+    return make_record(**fields)
 
 
 def make_failure(**overrides: Any) -> FetchFailure:

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from archive_db.migrations import upgrade_archive
 from archive_db.writes import save_article
 from cli import EXIT_ARCHIVE, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, main
 from tests.archive_db import backends
-from tests.factories import FETCHED_AT, make_record
+from tests.factories import FETCHED_AT, make_ferry_record, make_record
 from tests.test_cli_robustness import (
     DB_COMMANDS,
     free_port,
@@ -47,15 +46,7 @@ def archive_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     upgrade_archive(engine)
     with Session(engine) as session, session.begin():
         save_article(session, make_record(), seen_at=FETCHED_AT, crawl_run_id=None)
-        ferry = make_record(
-            url=FERRY,
-            canonical_url=None,
-            title="Ferry timetable changes",
-            body="The ferry now sails in the afternoon.",
-            published=date(2024, 6, 3),
-            authors=("Ann Other",),
-            tags=("transport",),
-        )
+        ferry = make_ferry_record()
         save_article(session, ferry, seen_at=FETCHED_AT, crawl_run_id=None)
         sneaky = make_record(url=SNEAKY_URL, canonical_url=None, title=SNEAKY_TITLE)
         save_article(session, sneaky, seen_at=FETCHED_AT, crawl_run_id=None)

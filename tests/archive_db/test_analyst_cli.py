@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from archive_db.engine import make_engine
 from archive_db.migrations import alembic_config, head_revision, upgrade_archive
 from archive_db.writes import save_article, start_crawl_run
 from cli import EXIT_ARCHIVE, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, main
-from tests.factories import BODY, FETCHED_AT, make_record
+from tests.factories import BODY, FETCHED_AT, make_ferry_record, make_record
 
 BUDGET = "https://news.example.org/2024/05/council-budget"
 FERRY = "https://news.example.org/ferry"
@@ -45,18 +45,7 @@ def archive(tmp_path: Path) -> Path:
         save_article(session, record, seen_at=FETCHED_AT + timedelta(hours=1), crawl_run_id=run)
         edited = make_record(body=BODY.replace("three-hour", "five-hour"))
         save_article(session, edited, seen_at=FETCHED_AT + timedelta(days=1), crawl_run_id=run)
-        ferry = make_record(
-            url=FERRY,
-            canonical_url=None,
-            title="Ferry timetable changes",
-            body="The ferry now sails in the afternoon.",
-            published=date(2024, 6, 3),
-            authors=("Ann Other",),
-            tags=("transport",),
-            lists=(),
-            related=(),
-            images=(),
-        )
+        ferry = make_ferry_record(lists=(), related=(), images=())
         save_article(session, ferry, seen_at=FETCHED_AT, crawl_run_id=run)
     engine.dispose()
     return path

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -21,7 +21,7 @@ from archive_db.engine import make_engine
 from archive_db.writes import save_article, start_crawl_run
 from cli import EXIT_BAD_INPUT, EXIT_OK, main
 from tests.archive_db import backends
-from tests.factories import BODY, FETCHED_AT, make_record
+from tests.factories import BODY, FETCHED_AT, make_ferry_record, make_record
 
 BUDGET = "https://news.example.org/2024/05/council-budget"
 FERRY = "https://news.example.org/ferry"
@@ -37,16 +37,7 @@ def pg_archive(postgres_template: str) -> Iterator[str]:
             save_article(session, make_record(), seen_at=FETCHED_AT, crawl_run_id=run)
             edited = make_record(body=BODY.replace("three-hour", "five-hour"))
             save_article(session, edited, seen_at=FETCHED_AT + timedelta(days=1), crawl_run_id=run)
-            ferry = make_record(
-                url=FERRY,
-                canonical_url=None,
-                title="Ferry timetable changes",
-                body="The ferry now sails in the afternoon.",
-                published=date(2024, 6, 3),
-                authors=("Ann Other",),
-                tags=("transport",),
-                related=(),
-            )
+            ferry = make_ferry_record(related=())
             save_article(session, ferry, seen_at=FETCHED_AT, crawl_run_id=run)
         engine.dispose()
         yield url
