@@ -50,6 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Responses pass these before Scrapy's RedirectMiddleware (600) and RetryMiddleware (550).
     "spiders.middlewares.RedirectGuardMiddleware": 650,
     "spiders.middlewares.RetryAfterMiddleware": 560,
+    # RFC 9309: a robots.txt that fails with 5xx or never answers disallows the whole site.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.Rfc9309RobotsTxtMiddleware": 100,
 }
 
 ITEM_PIPELINES = {

@@ -9,6 +9,9 @@
   the Retry-After value and the next crawl retries the URL.
 - ``CallbackErrorMiddleware``: a page whose processing raised (a parser bug on a strange
   page) becomes a FetchFailure, so the page is recorded and retried, not silently lost.
+- ``Rfc9309RobotsTxtMiddleware``: a robots.txt that answers with a server error, or never
+  answers, means "disallow all" (RFC 9309, 2.3.1.4), where Scrapy would crawl the whole
+  site; the pages held back are recorded as failures, so the next crawl tries again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from w3lib.url import safe_url_string
 
 from items import FetchFailure
@@ -27,6 +36,7 @@ from spiders.urls import canonical_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+    from scrapy.robotstxt import RobotParser
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -140,3 +150,59 @@ def is_size_limit_drop(error: BaseException) -> bool:
     return (
         isinstance(error, IgnoreRequest) and getattr(error.__cause__, "max_size", None) is not None
     )
+
+
+class RobotsTxtUnavailable(IgnoreRequest):
+    """A request held back because its site's robots.txt could not be read: a failure to
+    record and retry, not a policy drop. The message is the failure's reason."""
+
+
+class _Unreadable:
+    """A site's robots.txt that the server could not give, and why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt handling with RFC 9309's rule for a robots.txt that cannot be
+    read: a 4xx (missing) allows everything, as before; a 5xx or no answer (a timeout)
+    disallows everything, since the crawler cannot know what the site asked and a failing
+    server is the last one to load further. A site that refuses connections or has no
+    DNS entry is left to fail on its own pages (the crawl then says it is unreachable)."""
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._unreadable(netloc, f"HTTP {response.status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest | DownloadConnectionRefusedError | CannotResolveHostError):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        if isinstance(exc, DownloadTimeoutError):
+            timeout = self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+            self._unreadable(netloc, f"Timeout after {timeout:g} s")
+            return
+        message = str(exc).strip().splitlines()
+        name = type(exc).__name__
+        self._unreadable(netloc, f"{name}: {message[0]}" if message else name)
+
+    def _unreadable(self, netloc: str, reason: str) -> None:
+        self._stats.inc_value("robotstxt/unreadable")
+        waiting = self._parsers[netloc]
+        unreadable = _Unreadable(reason)
+        self._parsers[netloc] = unreadable  # type: ignore[assignment]
+        waiting.callback(unreadable)  # type: ignore[union-attr]
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        if isinstance(rp, _Unreadable):
+            self._stats.inc_value("robotstxt/held_back")
+            raise RobotsTxtUnavailable(
+                f"robots.txt unreadable ({rp.reason}): not fetched, as RFC 9309 asks"
+            )
+        super().process_request_2(rp, request)

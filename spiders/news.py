@@ -67,7 +67,12 @@ from spiders.feeds import (
     unpacked,
 )
 from spiders.links import Frontier, Link, LinkKind, feeds_in_page, links_in_page
-from spiders.middlewares import RedirectError, asked_url, is_size_limit_drop
+from spiders.middlewares import (
+    RedirectError,
+    RobotsTxtUnavailable,
+    asked_url,
+    is_size_limit_drop,
+)
 from spiders.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -139,7 +144,7 @@ def failure_reason(error: BaseException | None, *, timeout: float, max_size: int
         return f"Size limit: larger than DOWNLOAD_MAXSIZE ({max_size} bytes)"
     if error is not None and is_size_limit_drop(error):  # a gzip/deflate/brotli bomb
         return f"Size limit: inflates past DOWNLOAD_MAXSIZE ({max_size} bytes)"
-    if isinstance(error, RedirectError):
+    if isinstance(error, RedirectError | RobotsTxtUnavailable):
         return str(error)
     name = type(error).__name__
     message = str(error).strip().splitlines()
@@ -429,7 +434,7 @@ class NewsSpider(scrapy.Spider):
         error = failure.value
         if (
             isinstance(error, IgnoreRequest)
-            and not isinstance(error, HttpError | RedirectError)
+            and not isinstance(error, HttpError | RedirectError | RobotsTxtUnavailable)
             and not is_size_limit_drop(error)
         ):
             # Forbidden by robots.txt, filtered as off-site: policy, not failure. The

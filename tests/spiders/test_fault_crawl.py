@@ -56,6 +56,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 3
 PEAK_RSS_LIMIT_MB = 400
 ROBOTS_VARIANTS = ("missing", "slow", "error")
+# RFC 9309, 2.3.1.4: a robots.txt that fails (5xx) or never answers means "disallow all".
+UNREADABLE_ROBOTS = {"error": "HTTP 500", "slow": "Timeout"}
 PEAK = "peak RSS kB:"
 # The CLI, then its own peak resident memory. VmHWM, not getrusage: a forked child's
 # ru_maxrss starts from its parent's peak (Linux keeps it across exec), and the parent is
@@ -107,6 +109,9 @@ class Crawls:
     shallow: Run  # --max-depth 1 on one small site
     crashing: Run  # another small site, with a parser that raises on one page
     crashing_db: Path
+    buggy: FaultSite  # the site of the crashing crawl
+    held_back: Run  # the sites whose robots.txt fails or never answers
+    held_back_db: Path
 
     def query(self, sql: str, *params: Any, db: Path | None = None) -> list[tuple[Any, ...]]:
         with sqlite3.connect(f"file:{db or self.db}?mode=ro", uri=True) as connection:
@@ -192,14 +197,21 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawls]:
             for robots in ROBOTS_VARIANTS
         }
         db = tmp / "archive.sqlite"
-        first = crawl(tmp / "first", db, {"main": main, **variants})
+        first = crawl(tmp / "first", db, {"main": main, "missing": variants["missing"]})
         main.heal()
         # Side by side: separate sites and archives.
         small = {"missing": variants["missing"]}
         shallow_child = start_crawl(
             tmp / "shallow", tmp / "shallow.sqlite", small, "--max-depth", "1"
         )
-        buggy = {"error": variants["error"]}
+        buggy = {
+            "buggy": stack.enter_context(
+                serve_fault_site(robots="missing", offsite_url=offsite.base_url)
+            )
+        }
+        unreadable = {name: variants[name] for name in UNREADABLE_ROBOTS}
+        held_back_db = tmp / "held-back.sqlite"
+        held_back_child = start_crawl(tmp / "held-back", held_back_db, unreadable)
         crashing_db = tmp / "crashing.sqlite"
         crashing_child = start_crawl(
             tmp / "crashing", crashing_db, buggy, code=CHILD_WITH_PARSER_BUG
@@ -207,7 +219,21 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawls]:
         second = crawl(tmp / "second", db, {"main": main})
         shallow = finish(shallow_child, small)
         crashing = finish(crashing_child, buggy)
-        yield Crawls(db, main, variants, offsite, first, second, shallow, crashing, crashing_db)
+        held_back = finish(held_back_child, unreadable)
+        yield Crawls(
+            db,
+            main,
+            variants,
+            offsite,
+            first,
+            second,
+            shallow,
+            crashing,
+            crashing_db,
+            buggy["buggy"],
+            held_back,
+            held_back_db,
+        )
 
 
 def paths(requests: list[str]) -> list[str]:
@@ -249,7 +275,7 @@ def test_every_crawl_finishes_by_itself_without_a_traceback(crawls: Crawls) -> N
         assert "Traceback" not in run.stderr
     assert crawls.crashing.returncode == 0, crawls.crashing.stderr[-3000:]
     reasons = crawls.query("select finish_reason from crawl_run order by id")
-    assert reasons == [("finished",)] * (1 + len(ROBOTS_VARIANTS) + 1)
+    assert reasons == [("finished",)] * 3  # main and "missing", then main again
 
 
 def test_every_good_article_is_stored_once_with_title_date_and_body(crawls: Crawls) -> None:
@@ -350,15 +376,36 @@ def test_other_schemes_and_hosts_are_never_fetched(crawls: Crawls) -> None:
     assert len(NEVER_FETCHED_SCHEMES) == 4
 
 
-@pytest.mark.parametrize("robots", ROBOTS_VARIANTS)
-def test_a_site_whose_robots_txt_is_missing_slow_or_failing_is_crawled(
-    crawls: Crawls, robots: str
-) -> None:
-    site = crawls.variants[robots]
-    assert "/robots.txt" in paths(crawls.first.requests[robots])
+def test_a_site_whose_robots_txt_is_missing_is_crawled(crawls: Crawls) -> None:
+    site = crawls.variants["missing"]
+    assert "/robots.txt" in paths(crawls.first.requests["missing"])
     archived = stored(crawls, site.base_url)
     assert sorted(archived) == sorted(article.path for article in SMALL_SITE)
     assert failures(crawls, site.base_url) == {}
+
+
+def test_sites_whose_robots_txt_fails_or_never_answers_are_held_back_and_recorded(
+    crawls: Crawls,
+) -> None:
+    run = crawls.held_back
+    assert run.returncode == 3  # no page of either site answered: cron hears of it
+    assert "Traceback" not in run.stderr
+    assert [line for line in run.stderr.splitlines() if line.startswith("Error:")] == [
+        next(line for line in run.stderr.splitlines() if line.startswith("Error: could not reach"))
+    ]
+    assert crawls.query("select count(*) from article", db=crawls.held_back_db) == [(0,)]
+    for name, why in UNREADABLE_ROBOTS.items():
+        site = crawls.variants[name]
+        assert set(paths(run.requests[name])) == {"/robots.txt"}  # nothing else fetched
+        rows = crawls.query(
+            "select url, reason, failed_at, resolved_at from fetch_failure where url = ?",
+            site.base_url + "/",
+            db=crawls.held_back_db,
+        )
+        assert len(rows) == 1, rows
+        [(_, reason, failed_at, resolved_at)] = rows
+        assert reason.startswith(f"robots.txt unreadable ({why}"), reason
+        assert "RFC 9309" in reason and failed_at and resolved_at is None
 
 
 def test_memory_stays_bounded_despite_the_bomb_and_the_huge_pages(crawls: Crawls) -> None:
@@ -411,7 +458,7 @@ def test_a_failed_section_page_is_resolved_and_its_articles_found(crawls: Crawls
 
 
 def test_a_page_whose_parsing_raises_is_recorded_and_the_crawl_goes_on(crawls: Crawls) -> None:
-    site = crawls.variants["error"]
+    site = crawls.buggy
     rows = crawls.query("select url, reason from fetch_failure", db=crawls.crashing_db)
     assert rows == [
         (
