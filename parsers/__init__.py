@@ -6,13 +6,12 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from items import ArticleRecord
 from parsers.authors import extract_authors
 from parsers.content import Content, block_text, extract_content
 from parsers.dates import extract_modified, extract_published
-from parsers.decoding import NotHTMLError, compose_nfc, decode_html_utf8
+from parsers.decoding import NotHTMLError, compose_nfc, decode_html_utf8, without_invisible
 from parsers.language import detected_language
 from parsers.metadata import (
     extract_canonical_url,
@@ -25,7 +24,7 @@ from parsers.metadata import (
     find_subheadline,
     summary_given,
 )
-from parsers.page import Found, Page, is_inside, parse_tree
+from parsers.page import Found, Page, is_inside, parse_tree, split_url
 from parsers.related import extract_related
 
 if TYPE_CHECKING:
@@ -58,10 +57,13 @@ def parse_article(
     """The article on the page, or None when the page is not one article.
 
     None for home pages, section/tag/author/search listings, about and contact pages,
-    galleries without text and anything that is not HTML. ``fetched_at`` (aware) is
+    galleries without text, anything that is not HTML and an address urlsplit refuses
+    (so no site or relative link could be read from it). ``fetched_at`` (aware) is
     "now" for relative dates such as "2 hours ago"; without it they stay unresolved.
     Never raises on messy HTML.
     """
+    if split_url(url) is None:
+        return None
     try:
         _text, utf8 = decode_html_utf8(html, http_charset=http_charset, compose=False)
     except NotHTMLError:
@@ -170,7 +172,8 @@ def _above(page: Page, element: HtmlElement, container: HtmlElement) -> bool:
 
 def _is_article(page: Page, content: Content, published: _Provenance | None) -> bool:
     """Article markup, or a dated page whose text is not a list of teasers."""
-    path = urlsplit(page.url).path or "/"
+    parts = split_url(page.url)
+    path = (parts.path if parts else "") or "/"
     if content.teasers >= 4 and content.longest_run < _LONGEST_TEASER:
         return False  # headline links with a short excerpt each: a listing
     if page.has_article_markup:
@@ -196,30 +199,36 @@ def _one_article_page(page: Page, content: Content) -> bool:
 
 
 def _composed(record: ArticleRecord) -> ArticleRecord:
-    """The record with its text in NFC: the page is decoded without composing it (checking a
-    whole page costs more than all of decoding), so the few strings taken out are composed."""
-    def nfc(text: str | None) -> str | None:
-        return compose_nfc(text) if text is not None else None
+    """The record with its text in NFC and without NULs, zero-width spaces or soft hyphens: the
+    page is decoded without composing it (checking a whole page costs more than all of
+    decoding), and JSON-LD escapes ("\\u00ad", "\\u0000") bring back what decoding took out.
+    A string left empty is absent (None, or dropped from its tuple)."""
 
+    def text(value: str | None) -> str | None:
+        return (_clean(value) or None) if value is not None else None
+
+    def texts(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(cleaned for value in values if (cleaned := _clean(value)))
+
+    lists = (replace(block, heading=text(block.heading), items=texts(block.items))
+             for block in record.lists)
+    related = (replace(link, title=_clean(link.title), teaser=text(link.teaser))
+               for link in record.related)
     return replace(
         record,
-        title=nfc(record.title),
-        summary=nfc(record.summary),
-        section=nfc(record.section),
-        body=compose_nfc(record.body),
-        authors=tuple(compose_nfc(name) for name in record.authors),
-        tags=tuple(compose_nfc(tag) for tag in record.tags),
-        lists=tuple(
-            replace(
-                block,
-                heading=nfc(block.heading),
-                items=tuple(compose_nfc(item) for item in block.items),
-            )
-            for block in record.lists
-        ),
-        related=tuple(
-            replace(link, title=compose_nfc(link.title), teaser=nfc(link.teaser))
-            for link in record.related
-        ),
-        images=tuple(replace(image, caption=nfc(image.caption)) for image in record.images),
+        title=text(record.title),
+        summary=text(record.summary),
+        section=text(record.section),
+        body=_clean(record.body),
+        authors=texts(record.authors),
+        tags=texts(record.tags),
+        lists=tuple(block for block in lists if block.items),
+        related=tuple(link for link in related if link.title),
+        images=tuple(replace(image, caption=text(image.caption)) for image in record.images),
     )
+
+
+def _clean(value: str) -> str:
+    """NFC, without the characters no reader sees; "" when nothing else was there."""
+    cleaned = compose_nfc(without_invisible(value).replace("\x00", ""))
+    return cleaned if cleaned.strip() else ""

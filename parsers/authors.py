@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from parsers.boilerplate import class_words, is_elsewhere
 from parsers.dates import in_article_item, is_date_line
-from parsers.page import Found, Page, first_found, is_inside, types_of
+from parsers.page import Found, Page, first_found, is_inside, split_url, types_of
 from parsers.text import last_lines, letters_of, squash, text_of
 
 if TYPE_CHECKING:
@@ -332,7 +331,7 @@ def _linked_names(element: HtmlElement) -> list[str]:
     return [
         text_of(link)
         for link in element.iter("a")
-        if _AUTHOR_PATH.search(urlsplit(link.get("href") or "").path or "")
+        if _AUTHOR_PATH.search(_path_of(link.get("href") or ""))
         or "author" in (link.get("rel") or "").lower().split()
     ]
 
@@ -358,7 +357,12 @@ def _links_to_author_page(link: HtmlElement) -> bool:
     # The path is part of the address: one search of the whole skips most links unsplit.
     if not href or _AUTHOR_PATH.search(href) is None:
         return False
-    return bool(_AUTHOR_PATH.search(urlsplit(href).path or ""))
+    return bool(_AUTHOR_PATH.search(_path_of(href)))
+
+
+def _path_of(href: str) -> str:
+    parts = split_url(href)
+    return parts.path if parts else ""
 
 
 def _labelled_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:

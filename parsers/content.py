@@ -253,10 +253,14 @@ def _body_parts(
         region = parent
     if region is chosen:
         return [chosen]
+    try:
+        same_tag = list(region.iter(chosen.tag))
+    except ValueError:  # a tag name with control characters (a corrupted page): lxml looks
+        return [chosen]  # up no such name, and no other part can share it
     start, end = page.span(chosen)
     others = [
         part
-        for part in region.iter(chosen.tag)
+        for part in same_tag
         if (
             part is not chosen
             and part.get("class") == class_names
@@ -382,6 +386,10 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
     """The elements read as paragraphs, and the <div>s and <td>s that are not (they hold
     blocks: only their loose text can be one), each in document order, found in one pass."""
     holders: set[HtmlElement] = set()  # elements with an inner block somewhere inside
+    # Elements holding one of their own kind: a <p>, <h3> or <li> left unclosed, which lxml
+    # nests where a browser closes it. Their text is counted in the innermost one; reading
+    # it at every level of a chain would cost the chain's length times its text.
+    unclosed: set[HtmlElement] = set()
     found: list[HtmlElement] = []
     for element in elements:
         tag = element.tag
@@ -392,7 +400,11 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
                 parent = parent.getparent()
         if tag in _PARAGRAPH_TAGS or tag in _PARAGRAPH_UNLESS_BLOCKS:
             found.append(element)
-    paragraphs = [e for e in found if e.tag in _PARAGRAPH_TAGS or e not in holders]
+            if (outer := next(element.iterancestors(tag), None)) is not None:
+                unclosed.add(outer)
+    paragraphs = [
+        e for e in found if e not in unclosed and (e.tag in _PARAGRAPH_TAGS or e not in holders)
+    ]
     wrappers = [e for e in found if e.tag in _LOOSE_TEXT_TAGS and e in holders]
     return paragraphs, wrappers
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from parsers.boilerplate import class_words, has_class_word, is_elsewhere
-from parsers.page import Found, Page, first_found, is_inside, types_of
+from parsers.page import Found, Page, first_found, is_inside, split_url, types_of
 from parsers.text import BLOCKISH_TAGS, INVISIBLE_TAGS, letters_of, squash, text_of
 
 if TYPE_CHECKING:
@@ -74,7 +73,13 @@ def extract_canonical_url(page: Page) -> Found[str] | None:
 
 def extract_title(page: Page, *, scope: HtmlElement | None = None) -> Found[str] | None:
     """The headline without the site name: the article's h1 when metadata agrees, or when
-    no metadata does; otherwise the page's own claim (JSON-LD, og:title, <title>)."""
+    no metadata does; otherwise the page's own claim (JSON-LD, og:title, <title>). None
+    when the only claim is the site's name ("<title> | Example News</title>")."""
+    found = _title(page, scope)
+    return found if found is not None and found.value else None
+
+
+def _title(page: Page, scope: HtmlElement | None) -> Found[str] | None:
     selected = _selected_text(page, "title")
     if selected:
         return Found(selected, "selector")
@@ -191,7 +196,8 @@ def _links_home(element: HtmlElement, page: Page) -> bool:
     if anchor is None or len(text_of(anchor)) < 0.8 * len(text_of(element)):
         return False
     url = page.absolute(anchor.get("href"))
-    return url is not None and urlsplit(url).path in {"", "/"}
+    parts = split_url(url) if url is not None else None
+    return parts is not None and parts.path in {"", "/"}
 
 
 def _plausible_headline(element: HtmlElement, text: str, page: Page) -> bool:

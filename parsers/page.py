@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -102,12 +102,14 @@ class Page:
         for base in head.iterchildren("base") if head is not None else ():
             href = base.get("href")
             if href is not None:
-                return urljoin(self.url, href.strip()) if href else self.url
+                joined = join_url(self.url, href.strip()) if href else None
+                return joined or self.url
         return self.url
 
     @cached_property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
+        parts = split_url(self.url)
+        return ((parts.hostname if parts else None) or "").lower()
 
     def absolute(self, href: str | None) -> str | None:
         """An http(s) URL made absolute against the page, or None for anything else."""
@@ -116,8 +118,8 @@ class Page:
         href = href.strip()
         if href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             return None
-        url = urljoin(self.base_url, href)
-        return url if url.startswith(("http://", "https://")) else None
+        url = join_url(self.base_url, href)
+        return url if url is not None and url.startswith(("http://", "https://")) else None
 
     @cached_property
     def head(self) -> HtmlElement:
@@ -316,6 +318,23 @@ class Page:
 _MARKING_ATTRIBUTES = frozenset({"class", "id", "data-testid", "itemprop"})
 
 
+def split_url(url: str) -> SplitResult | None:
+    """urlsplit(url), or None for an address it refuses (a broken IPv6 host such as
+    "http://[::1", a host that NFKC turns into separators)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def join_url(base: str, href: str) -> str | None:
+    """urljoin(base, href), or None when either address is one urlsplit refuses."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def is_inside(element: HtmlElement, ancestor: HtmlElement) -> bool:
     """True when ``ancestor`` is the element itself or one of its ancestors."""
     node: HtmlElement | None = element
@@ -334,8 +353,10 @@ def load_json_ld(text: str) -> object | None:
         return None
     for attempt in range(3):
         try:
-            data: object = json.loads(text, strict=False)
+            data: object = json.loads(text, strict=False, parse_int=_json_int)
             return data
+        except RecursionError:
+            return None  # nested deeper than Python's stack: no article metadata is like that
         except json.JSONDecodeError:
             if attempt == 0:
                 text = "\n".join(line for line in text.splitlines() if not _COMMENTS.search(line))
@@ -343,6 +364,12 @@ def load_json_ld(text: str) -> object | None:
             else:
                 text = _CONTROL.sub(" ", _TRAILING_COMMA.sub(r"\1", text))
     return None
+
+
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; past Python's limit on digits converted (4300) a float, infinite, so
+    one absurd number does not cost the rest of the block."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
 
 
 # A JSON string (kept whole, so "//" in a URL stays), or a // or /* */ comment outside one.

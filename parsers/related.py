@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 from items import RelatedLink
 from parsers.boilerplate import class_words, has_class_word, is_related_heading
-from parsers.page import Found, Page, is_inside
+from parsers.page import Found, Page, is_inside, split_url
 from parsers.text import squash, text_of
 
 if TYPE_CHECKING:
@@ -143,6 +143,10 @@ def _related_headings(page: Page) -> Iterator[HtmlElement]:
             or any(child.tag in _HEADING_TAGS for child in element)
         ):
             continue
+        # A heading holding a heading was left unclosed (lxml nests what browsers close): the
+        # inner one is read, not each level of the chain, all of its text every time.
+        if next(element.iterdescendants(*_HEADING_TAGS), None) is not None:
+            continue
         text = text_of(element)
         if text and is_related_heading(text):
             yield element
@@ -208,8 +212,8 @@ def _article_url(page: Page, href: str | None) -> str | None:
     if url is None:
         return None
     url, _fragment = urldefrag(url)
-    parts = urlsplit(url)
-    if not _same_site(parts.hostname or "", page.host) or _NOT_ARTICLE_PATH.search(
+    parts = split_url(url)
+    if parts is None or not _same_site(parts.hostname or "", page.host) or _NOT_ARTICLE_PATH.search(
         url[len(parts.scheme) + 3 + len(parts.netloc) :]
     ):
         return None
