@@ -362,12 +362,14 @@ def finish_crawl_run(
 ) -> None:
     """Close a crawl_run: its counts and why it ended (Scrapy's reason, e.g. "finished").
 
-    Calling it again overwrites both, so a reason learnt later can be filled in.
+    Calling it again overwrites both, so a reason learnt later can be filled in. Without a
+    reason only the counts are saved: until its reason is known the run has not ended, so a
+    crawl killed between the two calls reads as unfinished, not as ended for no reason.
     """
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise ArchiveError(f"no crawl run {run_id} in the archive")
-    run.finished_at = finished_at or datetime.now(UTC)
+    run.finished_at = None if finish_reason is None else finished_at or datetime.now(UTC)
     run.counts = dict(sorted(counts.items()))
     run.finish_reason = finish_reason
     session.flush()

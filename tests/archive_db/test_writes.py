@@ -219,6 +219,19 @@ def test_crawl_run_is_started_and_finished(session: Session) -> None:
     assert (run.finished_at, run.finish_reason) == (LATER, "finished")
 
 
+def test_counts_saved_before_the_reason_is_known_leave_the_run_unfinished(
+    session: Session,
+) -> None:
+    # The pipeline saves its counts at close_spider and the reason at spider_closed; a crawl
+    # killed between the two must not read as ended.
+    run_id = start_crawl_run(session, arguments={}, started_at=FETCHED_AT)
+    finish_crawl_run(session, run_id, counts={"archive/inserted": 2}, finish_reason=None)
+    session.expire_all()
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    assert (run.counts, run.finished_at, run.finish_reason) == ({"archive/inserted": 2}, None, None)
+
+
 def test_nothing_is_committed_by_the_writes(session: Session) -> None:
     save_article(session, make_record(), seen_at=FETCHED_AT, crawl_run_id=None)
     save_failure(session, make_failure(), crawl_run_id=None)
