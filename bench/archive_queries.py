@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import platform
 import random
 import sqlite3
@@ -49,6 +48,7 @@ from archive_db.models import (
 from archive_db.queries import exported_articles, site_statistics
 from archive_db.search import search_articles
 from archive_db.writes import content_hash_of
+from bench.report import machine, write_section
 from items import ArticleRecord, record_to_json
 
 SECTION = "## Archive queries"
@@ -207,11 +207,16 @@ def build_archive(path: Path, count: int) -> None:
                 insert_batch(session, batch, next_id, author_ids, tag_ids)
             session.commit()
             print(file=sys.stderr)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
+    # Outside the engine: its connections always open a transaction, and a WAL checkpoint
+    # cannot run inside one ("database table is locked").
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("ANALYZE")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def insert_batch(
@@ -408,24 +413,6 @@ def measure(
     return Timing(name, rows, median, first, baseline_median, baseline_rows)
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        kib = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        memory = "unknown"
-    return f"{cpu}, {os.cpu_count()} cores; memory {memory}"
-
-
 def section_text(
     timings: list[Timing], *, count: int, size: int, build_seconds: float | None, command: str
 ) -> str:
@@ -486,17 +473,6 @@ def section_text(
     )
 
 
-def replace_section(document: str, section: str) -> str:
-    """`document` with its "## Archive queries" section replaced (or appended at the end)."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        return document.rstrip("\n") + "\n\n" + section
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000, help="archive size")
@@ -526,8 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(section)
     if args.write:
-        document = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        args.write.write_text(replace_section(document, section), encoding="utf-8")
+        write_section(args.write, SECTION, section)
         print(f"wrote {SECTION!r} in {args.write}", file=sys.stderr)
     return 0
 

@@ -18,8 +18,6 @@ import gc
 import importlib.util
 import json
 import os
-import platform
-import re
 import shlex
 import statistics
 import subprocess
@@ -30,6 +28,8 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bench.report import machine_lines, write_section
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -375,31 +375,6 @@ def hard_pages(results: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
-def machine_lines() -> list[str]:
-    """CPU model, cores, memory, OS, Python and library versions of this machine."""
-    cpu = "unknown CPU"
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        if m := re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M):
-            cpu = m.group(1).strip()
-    except OSError:
-        pass
-    memory = "unknown"
-    try:
-        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8")
-        if m := re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.M):
-            memory = f"{int(m.group(1)) / 1024**2:.1f} GiB"
-    except OSError:
-        pass
-    libs = ", ".join(f"{d} {dist_version(d) or 'not installed'}" for d in LIBRARIES)
-    return [
-        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory}",
-        f"- OS: {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- libraries: {libs}",
-    ]
-
-
 def section_text(
     results: dict[str, dict[str, Any]],
     *,
@@ -450,36 +425,10 @@ def section_text(
             "",
             f"- date: {when}",
             f"- command: `{command}`",
-            *machine_lines(),
+            *machine_lines(LIBRARIES),
             "",
         ]
     )
-
-
-def replace_section(document: str, section: str) -> str:
-    """``document`` with its "## Extraction" section replaced by ``section`` (or appended)."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        body = document.rstrip("\n")
-        return (body + "\n\n" if body else "") + section
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-
-
-DOC_HEADER = """# Benchmarks
-
-Measured numbers, each section rewritten by the script that produces it (see
-`bench/README.md`). Compare ratios measured in one run: the machines are noisy.
-"""
-
-
-def write_section(path: Path, section: str) -> None:
-    """Rewrite the Extraction section of ``path``, creating the file when it is missing."""
-    document = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(replace_section(document, section), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -567,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus_label = os.path.relpath(args.corpus.resolve(), REPO)
         write_section(
             args.write,
+            SECTION,
             section_text(
                 results,
                 command=command,
