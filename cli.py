@@ -316,6 +316,13 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--concurrency", type=click.IntRange(min=1), help="Parallel requests per site."
             ),
             click.option(
+                "--parse-processes",
+                type=click.IntRange(min=0),
+                help="Worker processes that parse pages while the crawl fetches "
+                "(0: parse in the crawl process). Default: one less than the CPU cores, "
+                "at most 2.",
+            ),
+            click.option(
                 "--user-agent", help="User-Agent header (default identifies newsarchive)."
             ),
             click.option(

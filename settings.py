@@ -4,6 +4,8 @@
 overrides only what its options name (--delay, --concurrency, --user-agent, ...).
 """
 
+import os
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -53,7 +55,12 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: a robots.txt that fails with 5xx or never answers disallows the whole site.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.Rfc9309RobotsTxtMiddleware": 100,
+    # Last to see a response before the spider: article pages parsed in worker processes.
+    "spiders.parse_ahead.ParseAheadMiddleware": 50,
 }
+# Worker processes that parse article pages while Scrapy fetches (spiders/parse_ahead.py):
+# one core stays with the engine, up to two more parse; 0 parses in the spider's callbacks.
+PARSE_PROCESSES = max(0, min(2, (os.cpu_count() or 1) - 1))
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,

@@ -73,6 +73,7 @@ from spiders.middlewares import (
     asked_url,
     is_size_limit_drop,
 )
+from spiders.parse_ahead import PARSED_AHEAD
 from spiders.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -397,17 +398,44 @@ class NewsSpider(scrapy.Spider):
             return 0
         return int(response.meta.get("barren", 0)) + 1
 
-    def _parse_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
+    def article_parse_arguments(
+        self, request: Request, response: Response
+    ) -> tuple[bytes, str, dict[str, Any]] | None:
+        """What ``parsers.parse_article`` is given for this response, as (body, url,
+        keyword arguments); None unless the response is an HTML article candidate as
+        fetched (a page behind a gzip file is parsed by the callback only).
+
+        ``spiders.parse_ahead`` parses with these in a worker process before the callback
+        runs; the callback parses with the same ones when no worker did.
+        """
+        if not isinstance(response, HtmlResponse) or request.meta.get("link_kind") not in (
+            LinkKind.ARTICLE.value,
+            LinkKind.PAGE.value,
+        ):
+            return None
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if document_kind(response.body, content_type) is not DocumentKind.HTML:
+            return None
+        return response.body, response.url, self._parse_options(request, response, content_type)
+
+    def _parse_options(
+        self, request: Request | None, response: Response, content_type: str
+    ) -> dict[str, Any]:
         profile = self.frontier.profile_for(response.url) or self.frontier.profile_for(
-            response.request.url if response.request else response.url
+            request.url if request else response.url
         )
-        record = parsers.parse_article(
-            response.body,
-            response.url,
-            profile=profile,
-            fetched_at=datetime.now(UTC),
-            http_charset=charset_of(content_type),
-        )
+        return {
+            "profile": profile,
+            "fetched_at": datetime.now(UTC),
+            "http_charset": charset_of(content_type),
+        }
+
+    def _parse_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
+        if PARSED_AHEAD in response.meta:
+            record = response.meta.pop(PARSED_AHEAD)
+        else:
+            options = self._parse_options(response.request, response, content_type)
+            record = parsers.parse_article(response.body, response.url, **options)
         stats = self.crawler.stats
         if record is None:
             stats.inc_value("parser/not_article")

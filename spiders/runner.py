@@ -47,6 +47,7 @@ class CrawlOptions:
     timeout: float | None = None  # DOWNLOAD_TIMEOUT: seconds before a page counts as failed
     delay: float | None = None  # seconds between requests to a site; 0 = no delays at all
     concurrency: int | None = None  # concurrent requests per site
+    parse_processes: int | None = None  # PARSE_PROCESSES: worker processes parsing pages
     user_agent: str | None = None
     log_level: str | None = None  # DEBUG, INFO, WARNING, ERROR
     run_arguments: Mapping[str, Any] = field(default_factory=dict)  # ARCHIVE_RUN_ARGUMENTS
@@ -101,6 +102,8 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
     if options.concurrency is not None:
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.concurrency
         overrides["CONCURRENT_REQUESTS"] = options.concurrency
+    if options.parse_processes is not None:
+        overrides["PARSE_PROCESSES"] = options.parse_processes
     if options.user_agent is not None:
         overrides["USER_AGENT"] = options.user_agent
     if options.log_level is not None:

@@ -213,8 +213,15 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawls]:
         held_back_db = tmp / "held-back.sqlite"
         held_back_child = start_crawl(tmp / "held-back", held_back_db, unreadable)
         crashing_db = tmp / "crashing.sqlite"
+        # The bug is patched into the crawl process only: parse there, not in workers
+        # (tests/spiders/test_parse_ahead.py covers a parser that raises in a worker).
         crashing_child = start_crawl(
-            tmp / "crashing", crashing_db, buggy, code=CHILD_WITH_PARSER_BUG
+            tmp / "crashing",
+            crashing_db,
+            buggy,
+            "--parse-processes",
+            "0",
+            code=CHILD_WITH_PARSER_BUG,
         )
         second = crawl(tmp / "second", db, {"main": main})
         shallow = finish(shallow_child, small)

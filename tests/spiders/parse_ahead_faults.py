@@ -1,0 +1,35 @@
+"""Parser faults for tests/spiders/test_parse_ahead.py, importable by a parser worker.
+
+A crawl child patches ``parsers.parse_article`` with one of these. The parse-ahead pool
+pickles the function by name, so a worker process imports this module and runs the same
+fault where it would really happen: in the worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+from items import ArticleRecord
+from parsers import parse_article as real_parse_article
+
+FAULTY_PATH = "/2014/10/02/selly-oak-bypass-opens-two-months-early/"
+
+
+def in_worker() -> bool:
+    return multiprocessing.parent_process() is not None
+
+
+def raises_on_one_page(html: bytes | str, url: str, **options: Any) -> ArticleRecord | None:
+    """A parser bug on one page, in a worker and in the crawl process alike."""
+    if url.endswith(FAULTY_PATH):
+        raise RecursionError("maximum recursion depth exceeded")
+    return real_parse_article(html, url, **options)
+
+
+def worker_dies_on_one_page(html: bytes | str, url: str, **options: Any) -> ArticleRecord | None:
+    """A worker process that dies (as the kernel's OOM killer would end it) on one page."""
+    if in_worker() and url.endswith(FAULTY_PATH):
+        os._exit(1)
+    return real_parse_article(html, url, **options)
