@@ -253,7 +253,7 @@ def _as_datetime(value: date | datetime) -> datetime:
     return datetime(value.year, value.month, value.day)
 
 
-def _related_link(source: ArticleSpec, target: ArticleTruth) -> RelatedLink:
+def related_link(source: ArticleSpec, target: ArticleTruth) -> RelatedLink:
     if source.template == WORDPRESS:  # "Similar Articles": teaser and comment count
         return RelatedLink(target.url, target.title, target.excerpt, len(target.comments))
     if source.template == DATED:  # Jetpack "Related": title and excerpt
@@ -261,45 +261,47 @@ def _related_link(source: ArticleSpec, target: ArticleTruth) -> RelatedLink:
     return RelatedLink(target.url, target.title)  # "More on this story", "Read more:"
 
 
+def truth_of(spec: ArticleSpec, post_id: int, base_url: str) -> ArticleTruth:
+    """One article's truth for a site at ``base_url``; related links left out (they need the
+    other articles' truths: see build_truths)."""
+    blocks = parse_blocks(spec)
+    path = path_of(spec, post_id)
+    url = base_url + path
+    has_canonical = spec.template in (WORDPRESS, GROUP, DATED)
+    images = (ArticleImage(base_url + image_path_of(spec), spec.figure),) if spec.figure else ()
+    return ArticleTruth(
+        path=path,
+        url=url,
+        template=spec.template,
+        title=spec.title,
+        summary=_summary(spec, blocks),
+        published=_published(spec),
+        modified=_modified(spec),
+        authors=spec.authors,
+        section=spec.section,
+        tags=spec.tags,
+        language="en",
+        blocks=blocks,
+        related=(),
+        images=images,
+        canonical_url=url if has_canonical else None,
+        robots_disallowed=spec.private,
+        post_id=post_id,
+        excerpt=excerpt_of(spec, blocks),
+        spec=spec,
+    )
+
+
 def build_truths(base_url: str) -> tuple[ArticleTruth, ...]:
     """Every demo article's truth for a site served at ``base_url`` (no trailing slash)."""
     specs = (REFERENCE, *ARTICLES)
     ids = {REFERENCE.slug: REFERENCE_POST_ID}
     ids.update({spec.slug: 10600 + 13 * index for index, spec in enumerate(ARTICLES)})
-    first: dict[str, ArticleTruth] = {}
-    for spec in specs:
-        blocks = parse_blocks(spec)
-        path = path_of(spec, ids[spec.slug])
-        url = base_url + path
-        has_canonical = spec.template in (WORDPRESS, GROUP, DATED)
-        images = (
-            (ArticleImage(base_url + image_path_of(spec), spec.figure),) if spec.figure else ()
-        )
-        first[spec.slug] = ArticleTruth(
-            path=path,
-            url=url,
-            template=spec.template,
-            title=spec.title,
-            summary=_summary(spec, blocks),
-            published=_published(spec),
-            modified=_modified(spec),
-            authors=spec.authors,
-            section=spec.section,
-            tags=spec.tags,
-            language="en",
-            blocks=blocks,
-            related=(),
-            images=images,
-            canonical_url=url if has_canonical else None,
-            robots_disallowed=spec.private,
-            post_id=ids[spec.slug],
-            excerpt=excerpt_of(spec, blocks),
-            spec=spec,
-        )
+    first = {spec.slug: truth_of(spec, ids[spec.slug], base_url) for spec in specs}
     truths = []
     for spec in specs:
         truth = first[spec.slug]
-        related = tuple(_related_link(spec, first[slug]) for slug in spec.related)
+        related = tuple(related_link(spec, first[slug]) for slug in spec.related)
         truths.append(replace(truth, related=related))
     return tuple(truths)
 
