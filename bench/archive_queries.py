@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import platform
 import random
 import sqlite3
 import statistics
@@ -48,7 +47,7 @@ from archive_db.models import (
 from archive_db.queries import exported_articles, site_statistics
 from archive_db.search import search_articles
 from archive_db.writes import content_hash_of
-from bench.report import machine, write_section
+from bench.report import command_line, how_it_was_run, publish
 from items import ArticleRecord, record_to_json
 
 SECTION = "## Archive queries"
@@ -433,7 +432,6 @@ def section_text(
     goal = [t for t in timings if t.name.startswith(("search", "export"))]
     worst = max(goal, key=lambda timing: timing.median)
     verdict = "met" if worst.median < GOAL_SECONDS else "**not met**"
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     built = (
         "an archive built earlier" if build_seconds is None else f"built in {build_seconds:.0f} s"
     )
@@ -461,14 +459,7 @@ def section_text(
             f"under a second: slowest {worst.name} at {worst.median * 1000:.0f} ms: {verdict}. "
             f"Slowest of all: {slowest.name} at {slowest.median * 1000:.0f} ms.",
             "",
-            "### How it was run",
-            "",
-            f"- date: {when}",
-            f"- command: `{command}`",
-            f"- machine: {machine()}",
-            f"- OS: {platform.system()} {platform.release()}; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version}",
-            "",
+            *how_it_was_run(command, more=(f"- SQLite {sqlite3.sqlite_version}",)),
         ]
     )
 
@@ -492,18 +483,15 @@ def main(argv: list[str] | None = None) -> int:
             count = raw.execute("SELECT count(*) FROM article").fetchone()[0]
         raw.close()
         timings = run_timings(path, args.rounds)
-        command = ".venv/bin/python -m bench.archive_queries " + " ".join(argv or sys.argv[1:])
+        command = command_line("bench.archive_queries", argv)
         section = section_text(
             timings,
             count=count,
             size=path.stat().st_size,
             build_seconds=build_seconds,
-            command=command.strip(),
+            command=command,
         )
-    print(section)
-    if args.write:
-        write_section(args.write, SECTION, section)
-        print(f"wrote {SECTION!r} in {args.write}", file=sys.stderr)
+    publish(section, SECTION, args.write)
     return 0
 
 

@@ -18,18 +18,16 @@ import gc
 import importlib.util
 import json
 import os
-import shlex
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.report import machine_lines, write_section
+from bench.report import command_line, how_it_was_run, write_section
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -384,7 +382,6 @@ def section_text(
     corpus_label: str,
 ) -> str:
     """The whole "## Extraction" section of docs/benchmarks.md."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rounds = next(iter(results.values()))["rounds"]
     speed = ratio_sentence(results)
     notes = (
@@ -421,12 +418,7 @@ def section_text(
             "",
             *goal_lines(results),
             "",
-            "### How it was run",
-            "",
-            f"- date: {when}",
-            f"- command: `{command}`",
-            *machine_lines(LIBRARIES),
-            "",
+            *how_it_was_run(command, LIBRARIES),
         ]
     )
 
@@ -511,8 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             encoding="utf-8",
         )
     if args.write:
-        raw = sys.argv[1:] if argv is None else argv
-        command = shlex.join([".venv/bin/python", "-m", "bench.extraction", *raw])
+        command = command_line("bench.extraction", argv)
         corpus_label = os.path.relpath(args.corpus.resolve(), REPO)
         write_section(
             args.write,

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
+import sys
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -70,3 +73,33 @@ def write_section(path: Path, heading: str, section: str) -> None:
     document = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(replace_section(document, heading, section), encoding="utf-8")
+
+
+def command_line(module: str, argv: list[str] | None) -> str:
+    """How the benchmark was invoked, as a reader would type it."""
+    raw = sys.argv[1:] if argv is None else argv
+    return shlex.join([".venv/bin/python", "-m", module, *raw])
+
+
+def how_it_was_run(
+    command: str, libraries: tuple[str, ...] = (), more: tuple[str, ...] = ()
+) -> list[str]:
+    """The closing "### How it was run" block of a section: date, command, machine, and
+    `more` list lines of the benchmark's own."""
+    return [
+        "### How it was run",
+        "",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- command: `{command}`",
+        *machine_lines(libraries),
+        *more,
+        "",
+    ]
+
+
+def publish(section: str, heading: str, path: Path | None) -> None:
+    """Print the section; with `path`, also rewrite that section of the file."""
+    print(section)
+    if path is not None:
+        write_section(path, heading, section)
+        print(f"wrote {heading!r} in {path}", file=sys.stderr)

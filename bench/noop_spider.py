@@ -1,0 +1,82 @@
+"""Scrapy's own ceiling on this machine: a spider that follows a site's links and keeps
+nothing.
+
+It reads links with newsarchive's own XPath (``spiders.links.links_in_page``) and judges
+them with newsarchive's frontier (``spiders.links.Frontier``: canonical form, seen once,
+article/listing/skip), so it fetches the HTML pages a newsarchive crawl fetches, and pays
+only what Scrapy and link-following cost per page. It leaves out what only newsarchive
+does: sitemaps and feeds, parsing articles, and the archive. Run by ``bench.crawl`` in a
+child process:
+
+    .venv/bin/python -m bench.noop_spider http://127.0.0.1:PORT/ --concurrency 16
+
+It prints one JSON line of Scrapy's stats that the benchmark reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
+
+from profiles import profile_for_url
+from spiders.links import Frontier, LinkKind, links_in_page
+
+
+class NoopSpider(scrapy.Spider):
+    """Every page newsarchive would follow by links from the start URL; yields no items."""
+
+    name = "noop"
+
+    def __init__(self, start_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.frontier = Frontier([profile_for_url(start_url)])
+        link = self.frontier.admit(start_url)
+        self.start_urls = [link.url if link else start_url]
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        for url in links_in_page(response.selector, get_base_url(response)):
+            link = self.frontier.admit(url)
+            if link is not None and link.kind is not LinkKind.SKIP:
+                yield scrapy.Request(link.url, callback=self.parse)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.noop_spider", description=__doc__)
+    parser.add_argument("start_url")
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args(argv)
+    process = CrawlerProcess(
+        {
+            # As `newsarchive crawl --delay 0 --concurrency N`: robots.txt obeyed, no delays.
+            "ROBOTSTXT_OBEY": True,
+            "CONCURRENT_REQUESTS": args.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "COOKIES_ENABLED": False,
+            "CONCURRENT_ITEMS": 8,  # as newsarchive's settings.py: Scrapy's own cost per page
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    crawler = process.create_crawler(NoopSpider)
+    process.crawl(crawler, start_url=args.start_url)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    print(
+        json.dumps({key: value for key, value in stats.items() if isinstance(value, int | float)})
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
