@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
-from pipelines.clean import CleanPipeline
+from pipelines.clean import INVISIBLE, CleanPipeline, clean_body
 from tests.factories import make_failure, make_record
 
 # "I want" in Persian: the zero-width non-joiner inside it is spelling, not noise.
@@ -77,3 +81,14 @@ def test_fetch_failures_pass_untouched() -> None:
     failure = make_failure(reason="  HTTP   404 ")
     pipeline = build_from_crawler(CleanPipeline, get_crawler())
     assert pipeline.process_item(failure) is failure
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab é\u0065\u0301\t\n\r\u00a0\u200b\u2028\x0b\x85"))))
+def test_clean_body_keeps_every_word_and_leaves_only_single_spaces(text: str) -> None:
+    cleaned = clean_body(text)
+    expected_words = INVISIBLE.sub("", unicodedata.normalize("NFC", text)).split()
+    assert cleaned.split() == expected_words
+    assert "\n\n\n" not in cleaned and not cleaned.startswith("\n")
+    for line in cleaned.split("\n"):
+        assert line == " ".join(line.split())  # no edge or doubled whitespace within a line
+    assert clean_body(cleaned) == cleaned
