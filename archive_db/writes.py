@@ -1,43 +1,36 @@
 """Writing to the archive: articles (with their versions), fetch failures and crawl runs.
 
-Every function here works inside the caller's session and transaction: it adds and
+Every function here works inside the caller's session and transaction: it writes and
 flushes rows (so a constraint error surfaces at the call that caused it) but never
-commits, rolls back or closes the session.
+commits, rolls back or closes the session. Articles are written with a few Core
+statements per batch of records, not ORM objects per row: a crawl saves thousands.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
+import operator
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from archive_db.engine import ArchiveError
-from archive_db.models import (
-    Article,
-    ArticleAuthor,
-    ArticleImage,
-    ArticleLink,
-    ArticleList,
-    ArticleListItem,
-    ArticleTag,
-    ArticleVersion,
-    Author,
-    CrawlRun,
-    FetchFailure,
-    Site,
-    Tag,
-)
+from archive_db.models import Base, CrawlRun, FetchFailure
 from archive_db.types import utc_instant_of
 from items import record_to_json
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.orm import Session
 
     from items import ArticleRecord
@@ -60,8 +53,34 @@ CONTENT_FIELDS = (
     "images",
 )
 
+COMPACT = (",", ":")  # JSON separators without spaces
+# Records saved by one set of statements at most: their look-ups (related links, authors,
+# tags) stay well within the parameters a statement may hold (SQLite 32,766; PostgreSQL
+# 65,535), whatever ARCHIVE_BATCH_SIZE says.
+PART_SIZE = 500
 
-Named = TypeVar("Named", Author, Tag)
+TABLES = Base.metadata.tables
+ARTICLE = TABLES["article"]
+SITE = TABLES["site"]
+AUTHOR = TABLES["author"]
+TAG = TABLES["tag"]
+ARTICLE_LIST = TABLES["article_list"]
+ARTICLE_LINK = TABLES["article_link"]
+FAILURE = TABLES["fetch_failure"]
+# An article's child rows, replaced with its content (list items go with their list, by
+# the database's ON DELETE CASCADE).
+CHILD_TABLES = tuple(
+    TABLES[name]
+    for name in ("article_author", "article_tag", "article_list", "article_link", "article_image")
+)
+
+# A crawl hashes each record twice, to drop a repeat (pipelines/deduplicate.py) and to
+# spot an edit here, ~100 µs for an 8 KB body each time. The latest hashes are kept by the
+# record's identity, the record itself held so that its id is not reused meanwhile
+# (records are frozen). The store hashes a batch (ARCHIVE_BATCH_SIZE, 100) after the
+# deduplicator: room for a couple of batches.
+RECENT_HASHES = 256
+recent_hashes: OrderedDict[int, tuple[ArticleRecord, str]] = OrderedDict()
 
 
 class SaveOutcome(enum.Enum):
@@ -83,19 +102,54 @@ def content_hash_of(record: ArticleRecord) -> str:
     as UTC instants, so a re-wrapped paragraph or another spelling of the same time is not
     an edit.
     """
+    cached = recent_hashes.get(id(record))
+    if cached is not None and cached[0] is record:
+        return cached[1]
     data = record_to_json(record)
     for key in ("published", "modified"):
         instant = utc_instant_of(getattr(record, key))
         if isinstance(getattr(record, key), datetime) and instant is not None:
             data[key] = instant.isoformat()
     content = {key: normalised(data[key]) for key in CONTENT_FIELDS}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text = compact_json(content, likely_ascii=record.body.isascii())
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    recent_hashes[id(record)] = (record, digest)
+    if len(recent_hashes) > RECENT_HASHES:
+        recent_hashes.popitem(last=False)
+    return digest
+
+
+def compact_json(value: object, *, likely_ascii: bool) -> str:
+    """``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
+
+    `likely_ascii` (the text is mostly ASCII, e.g. an English body) only makes it faster.
+    """
+    if likely_ascii:
+        # The ASCII encoder is about three times as fast, and its output is the same
+        # wherever it spells no character out as \uXXXX: none beyond ASCII, no DEL and no
+        # control character but the ones with short escapes (\n, \t, ...).
+        text = json.dumps(value, sort_keys=True, separators=COMPACT)
+        if "\\u" not in text:
+            return text
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=COMPACT)
+
+
+def collapsed_whitespace(text: str) -> str:
+    """`text` with each run of whitespace one space and none at either end, as
+    ``" ".join(text.split())``."""
+    # Most text is that already but for its line breaks (a body: a paragraph or list item
+    # a line), and checking so takes half the time of splitting an 8 KB body into words. A
+    # printable string holds no whitespace but the space; so when the lines, joined by one
+    # space, hold no two spaces in a row and none at either end, that is the answer.
+    flat = " ".join(filter(None, text.split("\n")))
+    if flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
+        return flat
+    return " ".join(text.split())
 
 
 def normalised(value: object) -> object:
     if isinstance(value, str):
-        return " ".join(unicodedata.normalize("NFC", value).split())
+        return collapsed_whitespace(unicodedata.normalize("NFC", value))
     if isinstance(value, list):
         return [normalised(item) for item in value]
     if isinstance(value, dict):
@@ -106,20 +160,66 @@ def normalised(value: object) -> object:
 def save_article(
     session: Session, record: ArticleRecord, *, seen_at: datetime, crawl_run_id: int | None
 ) -> SaveOutcome:
-    """Archive one record under its archive key (canonical URL, else the fetched URL).
+    """Archive one record under its archive key (canonical URL, else the fetched URL);
+    `seen_at` is when it was fetched (aware). `save_articles` for one record."""
+    return save_articles(session, [(record, seen_at)], crawl_run_id=crawl_run_id)[0]
 
-    `seen_at` is when the record was fetched (aware). New content for a known article
-    keeps the previous content as its `article_version` rows and replaces the article's
-    fields and child rows. Any unresolved fetch failure of the record's URLs is resolved.
-    Raises RecordError for a record with naive datetimes.
+
+def save_articles(
+    session: Session,
+    sightings: Sequence[tuple[ArticleRecord, datetime]],
+    *,
+    crawl_run_id: int | None,
+) -> list[SaveOutcome]:
+    """Archive records, each with when it was fetched (aware), with the effect of saving
+    them one after another, in a few statements for them all; one outcome per record.
+
+    A record under a new archive key becomes an article and its version 1. New content for
+    a known article keeps the previous content as its `article_version` rows and replaces
+    the article's fields and child rows; the same content only moves last_seen_at (and
+    url). The unresolved fetch failures of a record's URLs are resolved, and related links
+    point at the archived articles they lead to. Raises RecordError, before writing
+    anything, for a record with naive datetimes.
+
+    ORM objects the session already holds for these rows are not refreshed: expire them to
+    read what was written.
     """
-    for name in ("published", "modified", "fetched_at"):
-        check_aware(name, getattr(record, name))
-    check_aware("seen_at", seen_at)
+    for record, seen_at in sightings:
+        for name in ("published", "modified", "fetched_at"):
+            check_aware(name, getattr(record, name))
+        check_aware("seen_at", seen_at)
+    session.flush()  # what the caller added goes first
+    outcomes: list[SaveOutcome] = []
+    for part in parts_with_distinct_keys(sightings):
+        outcomes += save_part_with_retry(session, part, crawl_run_id=crawl_run_id)
+    return outcomes
+
+
+def parts_with_distinct_keys(
+    sightings: Sequence[tuple[ArticleRecord, datetime]],
+) -> Iterator[list[tuple[ArticleRecord, datetime]]]:
+    """`sightings` in order, cut before each archive key that comes again (the later record
+    of an article must find what the earlier one saved) and every PART_SIZE records."""
+    part: list[tuple[ArticleRecord, datetime]] = []
+    keys: set[str] = set()
+    for sighting in sightings:
+        key = sighting[0].archive_key
+        if key in keys or len(part) == PART_SIZE:
+            yield part
+            part, keys = [], set()
+        part.append(sighting)
+        keys.add(key)
+    if part:
+        yield part
+
+
+def save_part_with_retry(
+    session: Session, part: list[tuple[ArticleRecord, datetime]], *, crawl_run_id: int | None
+) -> list[SaveOutcome]:
     if session.get_bind().dialect.name == "sqlite":
         # One writer at a time holds the file's lock: no other can insert between our
-        # look-up and our insert.
-        return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+        # look-ups and our inserts.
+        return save_part(session.connection(), part, crawl_run_id=crawl_run_id)
     # A server runs writers side by side: another may insert the same article (or site,
     # author, tag) between our look-up and our insert. The unique constraint refuses the
     # second row; by then the other transaction has committed (the insert waited for it),
@@ -127,185 +227,343 @@ def save_article(
     # transaction usable after the refusal.
     try:
         with session.begin_nested():
-            return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+            return save_part(session.connection(), part, crawl_run_id=crawl_run_id)
     except IntegrityError:
         with session.begin_nested():
-            return save_article_once(session, record, seen_at=seen_at, crawl_run_id=crawl_run_id)
+            return save_part(session.connection(), part, crawl_run_id=crawl_run_id)
 
 
-def save_article_once(
-    session: Session, record: ArticleRecord, *, seen_at: datetime, crawl_run_id: int | None
-) -> SaveOutcome:
-    """`save_article` without retry: look the article up, then insert or update it."""
-    content_hash = content_hash_of(record)
-    article = session.scalars(
-        select(Article).where(Article.archive_key == record.archive_key)
-    ).one_or_none()
-    if article is None:
-        outcome = SaveOutcome.INSERTED
-        article = Article(
-            archive_key=record.archive_key,
-            first_seen_at=seen_at,
-            last_seen_at=seen_at,
-            current_version=1,
-        )
-        fill_article(session, article, record, content_hash=content_hash, seen_at=seen_at)
-        session.add(article)
-        number = 1
-    elif article.content_hash == content_hash:
-        outcome = SaveOutcome.UNCHANGED
-        article.url = record.url
-        article.fetched_at = record.fetched_at or article.fetched_at
-    else:
-        outcome = SaveOutcome.UPDATED
-        # Old child rows go first: new ones reuse their (article_id, position) keys.
-        article.authors.clear()
-        article.tags.clear()
-        article.lists.clear()
-        article.links.clear()
-        article.images.clear()
-        session.flush()
-        fill_article(session, article, record, content_hash=content_hash, seen_at=seen_at)
-        number = article.current_version + 1
-    if outcome is not SaveOutcome.UNCHANGED:
-        article.current_version = number
-        version = version_of(
-            record,
-            number=number,
-            content_hash=content_hash,
-            seen_at=seen_at,
-            crawl_run_id=crawl_run_id,
-        )
-        version.article = article  # leaves earlier versions unloaded
-        session.add(version)
-    article.first_seen_at = min(article.first_seen_at, seen_at)
-    article.last_seen_at = max(article.last_seen_at, seen_at)
-    resolve_failures(session, {record.url, record.archive_key}, resolved_at=seen_at)
-    session.flush()
-    if outcome is SaveOutcome.INSERTED:
-        resolve_links_to(session, article)
-    return outcome
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A record whose content gets written: a new article, or a new version of one."""
+
+    record: ArticleRecord
+    seen_at: datetime
+    content_hash: str
+    number: int  # its version number
+    first_seen_at: datetime  # the article's, this sighting included
+    last_seen_at: datetime
+    article_id: int | None = None  # None until a new article is inserted
 
 
-def fill_article(
-    session: Session,
-    article: Article,
-    record: ArticleRecord,
+def save_part(
+    connection: Connection,
+    part: list[tuple[ArticleRecord, datetime]],
     *,
-    content_hash: str,
-    seen_at: datetime,
+    crawl_run_id: int | None,
+) -> list[SaveOutcome]:
+    """`save_articles` for records with distinct archive keys, without retry."""
+    keys = [record.archive_key for record, _ in part]
+    known = {
+        row.archive_key: row
+        for row in connection.execute(
+            select(
+                ARTICLE.c.id,
+                ARTICLE.c.archive_key,
+                ARTICLE.c.content_hash,
+                ARTICLE.c.current_version,
+                ARTICLE.c.first_seen_at,
+                ARTICLE.c.last_seen_at,
+                ARTICLE.c.fetched_at,
+            ).where(ARTICLE.c.archive_key.in_(keys))
+        )
+    }
+    outcomes: list[SaveOutcome] = []
+    contents: list[Content] = []
+    seen_again: list[dict[str, Any]] = []
+    for record, seen_at in part:
+        content_hash = content_hash_of(record)
+        row = known.get(record.archive_key)
+        if row is None:
+            outcomes.append(SaveOutcome.INSERTED)
+            contents.append(Content(record, seen_at, content_hash, 1, seen_at, seen_at))
+            continue
+        first_seen_at = min(row.first_seen_at, seen_at)
+        last_seen_at = max(row.last_seen_at, seen_at)
+        if row.content_hash == content_hash:
+            outcomes.append(SaveOutcome.UNCHANGED)
+            seen_again.append(
+                {
+                    "article_id": row.id,
+                    "url": record.url,
+                    "fetched_at": record.fetched_at or row.fetched_at,
+                    "first_seen_at": first_seen_at,
+                    "last_seen_at": last_seen_at,
+                }
+            )
+        else:
+            outcomes.append(SaveOutcome.UPDATED)
+            number = row.current_version + 1
+            contents.append(
+                Content(record, seen_at, content_hash, number, first_seen_at, last_seen_at, row.id)
+            )
+    if seen_again:
+        connection.execute(
+            update(ARTICLE).where(ARTICLE.c.id == bindparam("article_id")), seen_again
+        )
+    if contents:
+        write_children(connection, write_articles(connection, contents), crawl_run_id=crawl_run_id)
+    resolve_failures_of(connection, part)
+    return outcomes
+
+
+def write_articles(connection: Connection, contents: list[Content]) -> list[Content]:
+    """Write the articles' columns: insert the new ones, overwrite the edited ones (their old
+    child rows deleted); returns `contents`, each with its article id."""
+    hosts: dict[str, dict[str, Any]] = {}
+    for content in contents:
+        hosts.setdefault(content.record.site, {"first_seen_at": content.seen_at})
+    site_ids = ids_of_names(connection, SITE, hosts, column="host")
+    edited = [content for content in contents if content.article_id is not None]
+    new = [content for content in contents if content.article_id is None]
+    if edited:
+        ids = [content.article_id for content in edited]
+        for child in CHILD_TABLES:
+            connection.execute(delete(child).where(child.c.article_id.in_(ids)))
+        connection.execute(
+            update(ARTICLE).where(ARTICLE.c.id == bindparam("article_id")),
+            [
+                article_columns(content, site_ids) | {"article_id": content.article_id}
+                for content in edited
+            ],
+        )
+    if not new:
+        return contents
+    connection.execute(
+        insert(ARTICLE),
+        [
+            article_columns(content, site_ids) | {"archive_key": content.record.archive_key}
+            for content in new
+        ],
+    )
+    new_ids = archived_ids(connection, [content.record.archive_key for content in new])
+    resolve_links_to(connection, list(new_ids))
+    return [
+        content
+        if content.article_id is not None
+        else replace(content, article_id=new_ids[content.record.archive_key])
+        for content in contents
+    ]
+
+
+def article_columns(content: Content, site_ids: Mapping[str, int]) -> dict[str, Any]:
+    """The article's content columns, from its record."""
+    record = content.record
+    return {
+        "url": record.url,
+        "canonical_url": record.canonical_url,
+        "site_id": site_ids[record.site],
+        "title": record.title,
+        "summary": record.summary,
+        "published": record.published,
+        "published_at": utc_instant_of(record.published),
+        "modified": record.modified,
+        "section": record.section,
+        "language": record.language,
+        "body": record.body,
+        "provenance": dict(record.provenance),
+        "content_hash": content.content_hash,
+        "fetched_at": record.fetched_at,
+        "authors_text": "; ".join(record.authors) or None,
+        "tags_text": "; ".join(record.tags) or None,
+        "first_seen_at": content.first_seen_at,
+        "last_seen_at": content.last_seen_at,
+        "current_version": content.number,
+    }
+
+
+def write_children(
+    connection: Connection, written: list[Content], *, crawl_run_id: int | None
 ) -> None:
-    """Set the article's content columns and child rows from the record."""
-    # Look rows up before touching the article: a query flushes the session, and a
-    # half-filled article must not be flushed.
-    site = site_named(session, record.site, seen_at=seen_at)
-    authors = rows_named(session, Author, record.authors)
-    tags = rows_named(session, Tag, record.tags)
-    targets = archived_ids(session, [link.url for link in record.related])
-    article.url = record.url
-    article.canonical_url = record.canonical_url
-    article.site = site
-    article.title = record.title
-    article.summary = record.summary
-    article.published = record.published
-    article.published_at = utc_instant_of(record.published)
-    article.modified = record.modified
-    article.section = record.section
-    article.language = record.language
-    article.body = record.body
-    article.provenance = dict(record.provenance)
-    article.content_hash = content_hash
-    article.fetched_at = record.fetched_at
-    article.authors_text = "; ".join(record.authors) or None
-    article.tags_text = "; ".join(record.tags) or None
-    article.authors = [
-        ArticleAuthor(position=position, author=authors[name])
-        for position, name in enumerate(record.authors)
-    ]
-    article.tags = [
-        ArticleTag(position=position, tag=tags[name]) for position, name in enumerate(record.tags)
-    ]
-    article.lists = [
-        ArticleList(
-            position=position,
-            heading=block.heading,
-            ordered=block.ordered,
-            items=[ArticleListItem(position=n, text=text) for n, text in enumerate(block.items)],
+    """The version rows and child rows of articles whose content was just written."""
+    records = [content.record for content in written]
+    author_ids = ids_of_names(connection, AUTHOR, {n: {} for r in records for n in r.authors})
+    tag_ids = ids_of_names(connection, TAG, {name: {} for r in records for name in r.tags})
+    targets = archived_ids(connection, [link.url for r in records for link in r.related])
+    versions: list[dict[str, Any]] = []
+    names = ("article_author", "article_tag", "article_link", "article_image")
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    lists: list[dict[str, Any]] = []
+    items: dict[tuple[int, int], tuple[str, ...]] = {}
+    for content in written:
+        record, article_id = content.record, content.article_id
+        versions.append(
+            {
+                "article_id": article_id,
+                "number": content.number,
+                "content_hash": content.content_hash,
+                "record": record_to_json(record),
+                "seen_at": content.seen_at,
+                "crawl_run_id": crawl_run_id,
+            }
         )
-        for position, block in enumerate(record.lists)
-    ]
-    article.links = [
-        ArticleLink(
-            position=position,
-            url=link.url,
-            title=link.title,
-            teaser=link.teaser,
-            comments=link.comments,
-            target_article_id=targets.get(link.url),
-        )
-        for position, link in enumerate(record.related)
-    ]
-    article.images = [
-        ArticleImage(position=position, url=image.url, caption=image.caption)
-        for position, image in enumerate(record.images)
-    ]
+        rows["article_author"] += [
+            {"article_id": article_id, "author_id": author_ids[name], "position": position}
+            for position, name in enumerate(record.authors)
+        ]
+        rows["article_tag"] += [
+            {"article_id": article_id, "tag_id": tag_ids[name], "position": position}
+            for position, name in enumerate(record.tags)
+        ]
+        rows["article_link"] += [
+            {
+                "article_id": article_id,
+                "position": position,
+                "url": link.url,
+                "title": link.title,
+                "teaser": link.teaser,
+                "comments": link.comments,
+                "target_article_id": targets.get(link.url),
+            }
+            for position, link in enumerate(record.related)
+        ]
+        rows["article_image"] += [
+            {
+                "article_id": article_id,
+                "position": position,
+                "url": image.url,
+                "caption": image.caption,
+            }
+            for position, image in enumerate(record.images)
+        ]
+        for position, block in enumerate(record.lists):
+            lists.append(
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "heading": block.heading,
+                    "ordered": block.ordered,
+                }
+            )
+            assert article_id is not None
+            items[article_id, position] = block.items
+    connection.execute(insert(TABLES["article_version"]), versions)
+    for name, table_rows in rows.items():
+        insert_plain_rows(connection, TABLES[name], table_rows)
+    if lists:
+        write_list_items(connection, lists, items)
 
 
-def archived_ids(session: Session, urls: Iterable[str]) -> dict[str, int]:
+def write_list_items(
+    connection: Connection,
+    lists: list[dict[str, Any]],
+    items: Mapping[tuple[int, int], tuple[str, ...]],
+) -> None:
+    """Insert `lists`, then their `items` (by article id and list position)."""
+    insert_plain_rows(connection, ARTICLE_LIST, lists)
+    list_ids = connection.execute(
+        select(ARTICLE_LIST.c.article_id, ARTICLE_LIST.c.position, ARTICLE_LIST.c.id).where(
+            ARTICLE_LIST.c.article_id.in_({row["article_id"] for row in lists})
+        )
+    )
+    insert_plain_rows(
+        connection,
+        TABLES["article_list_item"],
+        [
+            {"article_list_id": list_id, "position": position, "text": text}
+            for article_id, list_position, list_id in list_ids
+            for position, text in enumerate(items[article_id, list_position])
+        ],
+    )
+
+
+def insert_plain_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` of `table` with one executemany straight to the driver.
+
+    Only for rows whose every value the driver takes as it is (text, numbers, booleans,
+    None): SQLAlchemy's processing of each row's parameters costs more than SQLite's
+    insert of a short row, and an article has a dozen such rows.
+    """
+    if not rows:
+        return
+    sql, order = insert_statement(connection.dialect, table, tuple(rows[0]))
+    if order is None:
+        connection.exec_driver_sql(sql, rows)
+    else:
+        values_of = operator.itemgetter(*order)  # a tuple: these rows have several columns
+        connection.exec_driver_sql(sql, [values_of(row) for row in rows])
+
+
+@functools.lru_cache(maxsize=128)
+def insert_statement(
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[str, tuple[str, ...] | None]:
+    """The INSERT of `columns` into `table` in the dialect's own SQL, and the order of its
+    parameters when they are positional (SQLite's ``?``), None when named (psycopg's)."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    if compiled.positional:
+        assert compiled.positiontup is not None
+        return compiled.string, tuple(compiled.positiontup)
+    return compiled.string, None
+
+
+def ids_of_names(
+    connection: Connection,
+    table: Table,
+    names: Mapping[str, Mapping[str, Any]],
+    *,
+    column: str = "name",
+) -> dict[str, int]:
+    """The ids of the rows of `table` (author, tag, site) whose `column` holds one of
+    `names`; missing rows are inserted, with the other columns `names` gives them."""
+    if not names:
+        return {}
+    name_column = table.c[column]
+
+    def ids_of(wanted: Iterable[str]) -> dict[str, int]:
+        found = connection.execute(select(name_column, table.c.id).where(name_column.in_(wanted)))
+        return {name: row_id for name, row_id in found}
+
+    ids = ids_of(names)
+    missing = [name for name in names if name not in ids]
+    if missing:
+        connection.execute(insert(table), [{column: name, **names[name]} for name in missing])
+        ids |= ids_of(missing)
+    return ids
+
+
+def archived_ids(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
     """The ids of the archived articles whose archive key is one of `urls`."""
     wanted = set(urls)
     if not wanted:
         return {}
-    rows = session.execute(
-        select(Article.archive_key, Article.id).where(Article.archive_key.in_(wanted))
+    rows = connection.execute(
+        select(ARTICLE.c.archive_key, ARTICLE.c.id).where(ARTICLE.c.archive_key.in_(wanted))
     )
     return {key: article_id for key, article_id in rows}
 
 
-def resolve_links_to(session: Session, article: Article) -> None:
-    """Point the related links saved before `article` (and leading to it) at it."""
-    session.execute(
-        update(ArticleLink)
-        .where(ArticleLink.url == article.archive_key, ArticleLink.target_article_id.is_(None))
-        .values(target_article_id=article.id)
+def resolve_links_to(connection: Connection, keys: list[str]) -> None:
+    """Point the related links saved before the articles archived under `keys` (and leading
+    to them) at them."""
+    target = select(ARTICLE.c.id).where(ARTICLE.c.archive_key == ARTICLE_LINK.c.url)
+    connection.execute(
+        update(ARTICLE_LINK)
+        .where(ARTICLE_LINK.c.url.in_(keys), ARTICLE_LINK.c.target_article_id.is_(None))
+        .values(target_article_id=target.scalar_subquery())
     )
 
 
-def version_of(
-    record: ArticleRecord,
-    *,
-    number: int,
-    content_hash: str,
-    seen_at: datetime,
-    crawl_run_id: int | None,
-) -> ArticleVersion:
-    return ArticleVersion(
-        number=number,
-        content_hash=content_hash,
-        record=record_to_json(record),
-        seen_at=seen_at,
-        crawl_run_id=crawl_run_id,
-    )
-
-
-def site_named(session: Session, host: str, *, seen_at: datetime) -> Site:
-    site = session.scalars(select(Site).where(Site.host == host)).one_or_none()
-    if site is None:
-        site = Site(host=host, first_seen_at=seen_at)
-        session.add(site)
-    return site
-
-
-def rows_named(session: Session, model: type[Named], names: Iterable[str]) -> dict[str, Named]:
-    """The author or tag rows for `names`, created where missing."""
-    wanted = set(names)
-    if not wanted:
-        return {}
-    found = {row.name: row for row in session.scalars(select(model).where(model.name.in_(wanted)))}
-    for name in sorted(wanted - found.keys()):
-        found[name] = model(name=name)
-        session.add(found[name])
-    return found
+def resolve_failures_of(connection: Connection, part: list[tuple[ArticleRecord, datetime]]) -> None:
+    """Resolve the unresolved failures of the records' URLs and archive keys, each at the
+    time the first record naming it was seen."""
+    first_seen: dict[str, datetime] = {}
+    for record, seen_at in part:
+        first_seen.setdefault(record.url, seen_at)
+        first_seen.setdefault(record.archive_key, seen_at)
+    failed = connection.execute(
+        select(FAILURE.c.url)
+        .where(FAILURE.c.url.in_(first_seen), FAILURE.c.resolved_at.is_(None))
+        .distinct()
+    ).scalars()
+    resolved = [{"failed_url": url, "resolved_at": first_seen[url]} for url in failed]
+    if resolved:
+        connection.execute(
+            update(FAILURE).where(
+                FAILURE.c.url == bindparam("failed_url"), FAILURE.c.resolved_at.is_(None)
+            ),
+            resolved,
+        )
 
 
 def resolve_failures(session: Session, urls: Iterable[str], *, resolved_at: datetime) -> None:

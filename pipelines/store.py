@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from archive_db.writes import (
     finish_crawl_run,
     resolve_failures,
     save_article,
+    save_articles,
     save_failure,
     start_crawl_run,
 )
@@ -164,7 +166,7 @@ class ArchivePipeline:
         assert self.sessions is not None
         try:
             with self.sessions.begin() as session:
-                outcomes = [self.save(session, item) for item in batch]
+                outcomes = self.save_batch(session, batch)
         except (StatementError, RecordError) as error:
             if not is_bad_record(error):
                 raise
@@ -182,6 +184,20 @@ class ArchivePipeline:
         for outcome in outcomes:
             self.stats.inc_value(f"archive/{outcome}")
 
+    def save_batch(self, session: Session, batch: list[Item]) -> list[str]:
+        """Save `batch` in order, each run of articles in one `save_articles` call; returns
+        the stat each item counts towards."""
+        outcomes: list[str] = []
+        for articles, run in itertools.groupby(batch, key=lambda i: isinstance(i, ArticleRecord)):
+            if not articles:
+                outcomes += [self.save(session, item) for item in run]
+                continue
+            records = [item for item in run if isinstance(item, ArticleRecord)]  # all of them
+            sightings = [(record, seen_at_of(record)) for record in records]
+            saved = save_articles(session, sightings, crawl_run_id=self.run_id)
+            outcomes += [outcome.value for outcome in saved]
+        return outcomes
+
     def save(self, session: Session, item: Item) -> str:
         """Save one item; returns the stat it counts towards (after archive/)."""
         if isinstance(item, FetchFailure):
@@ -190,8 +206,7 @@ class ArchivePipeline:
         if isinstance(item, FetchRecovered):
             resolve_failures(session, item.urls, resolved_at=item.fetched_at)
             return "recovered"
-        seen_at = item.fetched_at or datetime.now(UTC)
-        return save_article(session, item, seen_at=seen_at, crawl_run_id=self.run_id).value
+        return save_article(session, item, seen_at=seen_at_of(item), crawl_run_id=self.run_id).value
 
     def save_one_at_a_time(self, batch: list[Item]) -> None:
         """Save `batch`, the head of `pending`, an item per transaction, taking each item off
@@ -293,6 +308,11 @@ class ArchivePipeline:
                     f"the archive could not record the end of crawl run {self.run_id} ({reason});"
                     " every item was saved",
                 )
+
+
+def seen_at_of(record: ArticleRecord) -> datetime:
+    """When the record was fetched; now, for a record that does not say."""
+    return record.fetched_at or datetime.now(UTC)
 
 
 def rescue_path_of(db_url: str, *, run_id: int | None) -> Path:

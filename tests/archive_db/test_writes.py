@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive_db import writes
 from archive_db.models import (
     Article,
     ArticleAuthor,
@@ -25,13 +29,16 @@ from archive_db.models import (
 from archive_db.writes import (
     RecordError,
     SaveOutcome,
+    collapsed_whitespace,
+    compact_json,
     content_hash_of,
     finish_crawl_run,
     save_article,
+    save_articles,
     save_failure,
     start_crawl_run,
 )
-from items import ListBlock, RelatedLink, record_to_json
+from items import ArticleRecord, ListBlock, RelatedLink, record_to_json
 from tests.factories import FETCHED_AT, make_failure, make_record
 
 LATER = FETCHED_AT + timedelta(days=1)
@@ -43,6 +50,51 @@ def count(session: Session, model: type[object]) -> int:
 
 def only_article(session: Session) -> Article:
     return session.scalars(select(Article)).one()
+
+
+# Text with what the fast paths must get right: every kind of whitespace and line break,
+# DEL and other control characters, backslashes and quotes, combining and non-ASCII letters.
+AWKWARD_PIECES = (
+    " ", "\t", "\n", "\n\n", "\r", "\x0b", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000",
+    "\x7f", "\x00", "\x01", "\\", "\\u", '"', "a", "Z", "\u00e9", "e\u0301", "\u00ad",
+    "\u200b", "\u65e5", "\U0001f600",
+)  # fmt: skip
+AWKWARD_TEXT = st.lists(st.sampled_from(AWKWARD_PIECES) | st.characters(), max_size=40).map("".join)
+
+
+def test_the_content_hash_of_a_record_never_changes() -> None:
+    # Archives keep these hashes: a new way of computing them must give the same digests,
+    # or every article would read as edited on its next crawl.
+    assert content_hash_of(make_record()) == (
+        "b3a7187368ccc24bc1a8a4c85f7b182b0b5d9925808558b9ba294763306dee66"
+    )
+
+
+def test_a_changed_copy_of_a_hashed_record_gets_its_own_hash() -> None:
+    record = make_record()
+    edited = dataclasses.replace(record, body=record.body + " More.")
+    assert content_hash_of(record) != content_hash_of(edited)
+    assert content_hash_of(dataclasses.replace(record)) == content_hash_of(record)
+
+
+@given(AWKWARD_TEXT)
+def test_collapsed_whitespace_is_split_and_join(text: str) -> None:
+    assert collapsed_whitespace(text) == " ".join(text.split())
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | AWKWARD_TEXT,
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(AWKWARD_TEXT, inner, max_size=4)
+        ),
+        max_leaves=12,
+    ),
+    st.booleans(),
+)
+def test_compact_json_is_json_dumps_keeping_non_ascii(value: object, likely_ascii: bool) -> None:
+    expected = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert compact_json(value, likely_ascii=likely_ascii) == expected
 
 
 def test_new_archive_key_is_inserted_as_version_one(session: Session) -> None:
@@ -238,3 +290,115 @@ def test_nothing_is_committed_by_the_writes(session: Session) -> None:
     session.rollback()
     assert count(session, Article) == 0
     assert count(session, FetchFailure) == 0
+
+
+def story(n: int, **fields: object) -> ArticleRecord:
+    """Article number `n`, under its own archive key."""
+    url = f"https://news.example.org/story-{n}"
+    return make_record(**({"url": url, "canonical_url": url, "title": f"Story {n}"} | fields))
+
+
+def link_to(n: int) -> RelatedLink:
+    return RelatedLink(url=f"https://news.example.org/story-{n}", title=f"Story {n}")
+
+
+def test_a_batch_has_the_outcomes_of_saving_its_records_one_by_one(session: Session) -> None:
+    save_article(session, story(1), seen_at=FETCHED_AT, crawl_run_id=None)
+    save_article(session, story(2), seen_at=FETCHED_AT, crawl_run_id=None)
+    edited = story(2, title="Story 2, corrected")
+    batch = [
+        (story(3), LATER),
+        (story(1), LATER),  # unchanged
+        (edited, LATER),
+        (story(3, body=story(3).body + " Updated."), LATER + timedelta(hours=1)),  # same key
+        (story(4), LATER),
+        (edited, LATER + timedelta(hours=2)),  # same key, same content again
+    ]
+    outcomes = save_articles(session, batch, crawl_run_id=None)
+    assert outcomes == [
+        SaveOutcome.INSERTED,
+        SaveOutcome.UNCHANGED,
+        SaveOutcome.UPDATED,
+        SaveOutcome.UPDATED,
+        SaveOutcome.INSERTED,
+        SaveOutcome.UNCHANGED,
+    ]
+    rows = session.execute(
+        select(
+            Article.title, Article.current_version, Article.first_seen_at, Article.last_seen_at
+        ).order_by(Article.archive_key)
+    ).all()
+    assert rows == [
+        ("Story 1", 1, FETCHED_AT, LATER),
+        ("Story 2, corrected", 2, FETCHED_AT, LATER + timedelta(hours=2)),
+        ("Story 3", 2, LATER, LATER + timedelta(hours=1)),
+        ("Story 4", 1, LATER, LATER),
+    ]
+    assert count(session, ArticleVersion) == 6
+    assert count(session, ArticleAuthor) == 8  # two authors each, old rows of edits replaced
+
+
+def test_links_within_a_batch_and_to_earlier_and_later_batches_are_resolved(
+    session: Session,
+) -> None:
+    save_article(session, story(1, related=(link_to(4),)), seen_at=FETCHED_AT, crawl_run_id=None)
+    batch = [
+        (story(2, related=(link_to(3), link_to(1), link_to(9))), FETCHED_AT),
+        (story(3, related=(link_to(2), link_to(3))), FETCHED_AT),
+        (story(4, related=()), FETCHED_AT),
+    ]
+    save_articles(session, batch, crawl_run_id=None)
+    ids = {
+        title: article_id
+        for title, article_id in session.execute(select(Article.title, Article.id))
+    }
+    links = session.execute(
+        select(Article.title, ArticleLink.position, ArticleLink.target_article_id)
+        .join(Article, Article.id == ArticleLink.article_id)
+        .order_by(Article.title, ArticleLink.position)
+    ).all()
+    assert links == [
+        ("Story 1", 0, ids["Story 4"]),  # saved before its target
+        ("Story 2", 0, ids["Story 3"]),  # to a later article of the batch
+        ("Story 2", 1, ids["Story 1"]),
+        ("Story 2", 2, None),  # never archived
+        ("Story 3", 0, ids["Story 2"]),
+        ("Story 3", 1, ids["Story 3"]),  # to itself
+    ]
+
+
+def test_a_batch_resolves_failures_when_the_first_record_naming_them_was_seen(
+    session: Session,
+) -> None:
+    first, second = story(1), story(2, url=story(1).url + "?from=feed")
+    save_failure(session, make_failure(url=first.url), crawl_run_id=None)
+    save_failure(session, make_failure(url=second.url), crawl_run_id=None)
+    save_articles(
+        session,
+        [(first, LATER), (second, LATER + timedelta(hours=1))],
+        crawl_run_id=None,
+    )
+    session.expire_all()
+    resolved = session.execute(
+        select(FetchFailure.url, FetchFailure.resolved_at).order_by(FetchFailure.id)
+    ).all()
+    assert resolved == [(first.url, LATER), (second.url, LATER + timedelta(hours=1))]
+
+
+def test_a_batch_with_a_naive_datetime_writes_nothing(session: Session) -> None:
+    naive = story(2, modified=datetime(2024, 5, 2, 8, 0))
+    with pytest.raises(RecordError, match="modified"):
+        save_articles(session, [(story(1), FETCHED_AT), (naive, FETCHED_AT)], crawl_run_id=None)
+    assert count(session, Article) == 0
+
+
+def test_a_long_batch_is_saved_in_parts_with_the_same_outcome(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writes, "PART_SIZE", 2)
+    batch = [(story(n, related=(link_to(n + 1),)), FETCHED_AT) for n in range(5)]
+    batch.append((story(0), LATER))
+    outcomes = save_articles(session, batch, crawl_run_id=None)
+    assert outcomes == [SaveOutcome.INSERTED] * 5 + [SaveOutcome.UNCHANGED]
+    targets = session.scalars(select(ArticleLink.target_article_id)).all()
+    assert sum(target is not None for target in targets) == 4  # story 5 was never saved
