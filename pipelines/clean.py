@@ -16,11 +16,21 @@ INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 BLANK_LINES = re.compile(r"\n{3,}")
 
 
+def without_invisibles(text: str) -> str:
+    """Invisibles out before normalising: one between a letter and its combining accent
+    would otherwise keep them apart, and a second cleaning would join them."""
+    return INVISIBLE.sub("", text) if INVISIBLE.search(text) else text
+
+
+def nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def clean_line(text: str | None) -> str | None:
     """One line of text: NFC, invisibles out, all whitespace runs one space; None if empty."""
     if text is None:
         return None
-    cleaned = " ".join(INVISIBLE.sub("", unicodedata.normalize("NFC", text)).split())
+    cleaned = " ".join(nfc(without_invisibles(text)).split())
     return cleaned or None
 
 
@@ -31,9 +41,7 @@ def clean_body(text: str) -> str:
     (both know whitespace as ``str.isspace``) in a third of the time; a crawl cleans every
     body it archives.
     """
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    text = INVISIBLE.sub("", text)
+    text = nfc(without_invisibles(text))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join([" ".join(line.split()) for line in text.split("\n")])

@@ -86,9 +86,14 @@ def test_fetch_failures_pass_untouched() -> None:
 @given(st.text(alphabet=st.sampled_from(list("ab é\u0065\u0301\t\n\r\u00a0\u200b\u2028\x0b\x85"))))
 def test_clean_body_keeps_every_word_and_leaves_only_single_spaces(text: str) -> None:
     cleaned = clean_body(text)
-    expected_words = INVISIBLE.sub("", unicodedata.normalize("NFC", text)).split()
+    expected_words = unicodedata.normalize("NFC", INVISIBLE.sub("", text)).split()
     assert cleaned.split() == expected_words
     assert "\n\n\n" not in cleaned and not cleaned.startswith("\n")
     for line in cleaned.split("\n"):
         assert line == " ".join(line.split())  # no edge or doubled whitespace within a line
     assert clean_body(cleaned) == cleaned
+
+
+def test_an_invisible_between_a_letter_and_its_accent_leaves_them_joined() -> None:
+    assert clean(title="Caf e\u200b\u0301").title == "Caf \u00e9"
+    assert clean_body("e\u200b\u0301") == "\u00e9"
