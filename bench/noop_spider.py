@@ -27,6 +27,7 @@ from scrapy.utils.response import get_base_url
 
 from profiles import profile_for_url
 from spiders.links import Frontier, LinkKind, links_in_page
+from spiders.runner import quiet_below_log_level
 
 
 class NoopSpider(scrapy.Spider):
@@ -63,13 +64,16 @@ def main(argv: list[str] | None = None) -> int:
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "COOKIES_ENABLED": False,
-            "CONCURRENT_ITEMS": 8,  # as newsarchive's settings.py: Scrapy's own cost per page
+            # As newsarchive's settings.py, which trims Scrapy's own cost per page.
+            "CONCURRENT_ITEMS": 8,
+            "WARN_ON_GENERATOR_RETURN_VALUE": False,
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": "WARNING",
         }
     )
     crawler = process.create_crawler(NoopSpider)
     process.crawl(crawler, start_url=args.start_url)
+    quiet_below_log_level("WARNING")
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     print(

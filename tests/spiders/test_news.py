@@ -197,6 +197,9 @@ def test_sitemap_index_leads_to_sitemaps_and_gzipped_sitemap_to_pages() -> None:
         (f"{G}/category/crime/", "listing"),
     ]
     assert pages[0].priority > pages[1].priority  # articles before listings
+    # The next sitemap waits for the articles already queued (so the queue holds about
+    # one sitemap's URLs at a time), and goes before the listing pages.
+    assert pages[0].priority > sitemaps[0].priority > pages[1].priority
     assert stat(spider, "links/skip/media") == 1
 
 
