@@ -220,7 +220,8 @@ def _is_credit(element: HtmlElement) -> bool:
 
 
 def _itemprop_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
-    credited = [e for e in page.marked if e.get("itemprop") in _ITEMPROP_AUTHOR]
+    having = page.with_attribute.get("itemprop", ())
+    credited = [e for e in having if e.get("itemprop") in _ITEMPROP_AUTHOR]
     for element in page.scope_first(credited, scope):
         if not in_article_item(element):
             continue

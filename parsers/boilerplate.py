@@ -291,9 +291,17 @@ _BODY_CLASS = re.compile(
 
 def is_named_body(element: HtmlElement) -> bool:
     """The page names the element as the article's text (itemprop, or a body class or id)."""
-    if element.get("itemprop") == "articleBody" or element.get("property") == "articleBody":
+    names = element.keys()  # as in chrome_kind: read only the values present
+    if not names:
+        return False
+    if ("itemprop" in names and element.get("itemprop") == "articleBody") or (
+        "property" in names and element.get("property") == "articleBody"
+    ):
         return True
-    return _names_body(element.get("class"), element.get("id"))
+    return _names_body(
+        element.get("class") if "class" in names else None,
+        element.get("id") if "id" in names else None,
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -314,14 +322,20 @@ def chrome_kind(element: HtmlElement) -> Chrome | None:
     tag = element.tag
     if not isinstance(tag, str) or tag in STRONG_TAGS:
         return "strong"
-    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+    # One call lists the attributes present, then only their values are read: each read
+    # costs about as much as the list, and most elements carry none of these six.
+    names = element.keys()
+    if not names:
+        return "weak" if tag in WEAK_TAGS else None
+    if "hidden" in names or ("aria-hidden" in names and element.get("aria-hidden") == "true"):
         return "strong"
-    style = element.get("style")
+    style = element.get("style") if "style" in names else None
     if style and _DISPLAY_NONE.search(style):
         return "strong"
-    if element.get("role") in STRONG_ROLES:
+    if "role" in names and element.get("role") in STRONG_ROLES:
         return "strong"
-    class_names, element_id = element.get("class"), element.get("id")
+    class_names = element.get("class") if "class" in names else None
+    element_id = element.get("id") if "id" in names else None
     if class_names or element_id:
         verdict = _class_verdict(class_names, element_id)
         if verdict == "strong":

@@ -310,18 +310,27 @@ def find_container(page: Page, scores: _TextMap | None = None) -> Found[HtmlElem
 
 def _semantic_candidates(page: Page) -> Iterator[tuple[str, list[HtmlElement]]]:
     yield "selector", page.select(page.selector_for("body"))
-    elements = page.elements
+    having = page.with_attribute.get
     yield (
         "itemprop",
-        [
-            e
-            for e in elements
-            if e.get("itemprop") in _BODY_ITEMPROPS or e.get("property") == "articleBody"
-        ],
+        list(
+            page.in_order(
+                [
+                    *(e for e in having("itemprop", ()) if e.get("itemprop") in _BODY_ITEMPROPS),
+                    *(e for e in having("property", ()) if e.get("property") == "articleBody"),
+                ]
+            )
+        ),
     )
-    yield "class", [e for e in elements if e.tag in _NAMED_BODY_TAGS and is_named_body(e)]
-    yield "article", [e for e in elements if e.tag == "article"]
-    yield "main", [e for e in elements if e.tag == "main" or e.get("role") == "main"]
+    # A body class or id, or an articleBody property: none of the other elements has either.
+    named = [e for e in page.marked if e.tag in _NAMED_BODY_TAGS and is_named_body(e)]
+    properties = [
+        e for e in having("property", ()) if e.tag in _NAMED_BODY_TAGS and is_named_body(e)
+    ]
+    yield "class", list(page.in_order(named + properties)) if properties else named
+    yield "article", list(page.tagged("article"))
+    roles = (e for e in having("role", ()) if e.get("role") == "main")
+    yield "main", list(page.in_order([*page.tagged("main"), *roles]))
 
 
 _BODY_ITEMPROPS = frozenset({"articleBody", "text"})
@@ -386,10 +395,6 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
     """The elements read as paragraphs, and the <div>s and <td>s that are not (they hold
     blocks: only their loose text can be one), each in document order, found in one pass."""
     holders: set[HtmlElement] = set()  # elements with an inner block somewhere inside
-    # Elements holding one of their own kind: a <p>, <h3> or <li> left unclosed, which lxml
-    # nests where a browser closes it. Their text is counted in the innermost one; reading
-    # it at every level of a chain would cost the chain's length times its text.
-    unclosed: set[HtmlElement] = set()
     found: list[HtmlElement] = []
     for element in elements:
         tag = element.tag
@@ -400,10 +405,20 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
                 parent = parent.getparent()
         if tag in _PARAGRAPH_TAGS or tag in _PARAGRAPH_UNLESS_BLOCKS:
             found.append(element)
-            if (outer := next(element.iterancestors(tag), None)) is not None:
-                unclosed.add(outer)
+
+    def unclosed(element: HtmlElement) -> bool:
+        """The element holds one of its own kind: a <p>, <h3> or <li> left unclosed, which
+        lxml nests where a browser closes it. Its text is counted in the innermost one;
+        reading it at every level of a chain would cost the chain's length times its text.
+        An inner block inside makes a holder, so only holders of those tags are searched
+        (small subtrees otherwise: headings, <pre>, list items and cells without blocks)."""
+        tag = element.tag
+        if tag in _INNER_BLOCKS and element not in holders:
+            return False
+        return next(element.iterdescendants(tag), None) is not None
+
     paragraphs = [
-        e for e in found if e not in unclosed and (e.tag in _PARAGRAPH_TAGS or e not in holders)
+        e for e in found if (e.tag in _PARAGRAPH_TAGS or e not in holders) and not unclosed(e)
     ]
     wrappers = [e for e in found if e.tag in _LOOSE_TEXT_TAGS and e in holders]
     return paragraphs, wrappers
@@ -539,8 +554,8 @@ class _TextMap:
                 break  # what the page calls its article text is not chrome, whatever wraps it
             if (
                 node.tag not in {"body", "html"}
-                and (chrome_kind(node) == "strong" or node.tag in _PAGE_CHROME_TAGS)
                 and self.raw.get(node, 0) < 0.5 * self._total
+                and (node.tag in _PAGE_CHROME_TAGS or chrome_kind(node) == "strong")
             ):
                 result = True
                 break

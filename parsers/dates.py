@@ -572,9 +572,8 @@ def _from_meta(dating: _Dating, names: Iterable[str]) -> Found[DateValue] | None
 
 
 def _from_itemprop(dating: _Dating, prop: str) -> Found[DateValue] | None:
-    for element in dating.page.marked:
-        # page.marked holds every element with an itemprop; <meta> has no printed date.
-        itemprop = element.get("itemprop")
+    for element in dating.page.with_attribute.get("itemprop", ()):
+        itemprop = element.get("itemprop")  # <meta> has no printed date
         if not itemprop or itemprop.lower() != prop or element.tag == "meta":
             continue
         if not in_article_item(element):

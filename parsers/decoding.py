@@ -124,12 +124,17 @@ def _decode_bytes(data: bytes, http_charset: str | None) -> tuple[str, bool]:
             return _mostly_utf8(data), False
         if _fits(data, name):
             return data.decode(name), False
-    guessed = _detected_charset(data)
+    guessed = _detected_charset(data) if _HIGH_BYTE_RUN.search(data) else None
     if guessed is not None:
         return data.decode(guessed), False
     return data.decode("cp1252", errors="replace"), False
 
 
+# Three bytes above ASCII in a row: how words of a non-Latin script look in every legacy
+# charset (one or two such bytes a letter). Western text in windows-1252 has its accented
+# letters one or two at a time: a page without such a run is read as windows-1252 without
+# asking charset-normalizer (about 4 ms a page), whose Latin guesses are turned down anyway.
+_HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{3}")
 _MAX_CHAOS = 0.1  # charset-normalizer's share of "noise" in a decoding it is sure of
 # Letters above the Latin, IPA and combining blocks (Greek, Cyrillic, Hebrew, Arabic, CJK...),
 # and Latin letters outside ASCII.

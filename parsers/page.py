@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -95,6 +95,7 @@ class Page:
         self.profile = profile
         self.fetched_at = fetched_at
         self._tagged: dict[str, tuple[HtmlElement, ...]] = {}
+        self._absolute: dict[str, str | None] = {}
 
     @cached_property
     def base_url(self) -> str:
@@ -115,7 +116,13 @@ class Page:
         """An http(s) URL made absolute against the page, or None for anything else."""
         if not href:
             return None
-        href = href.strip()
+        # Pages repeat their links (menus, teasers, share bars), and urljoin is slow.
+        if href in self._absolute:
+            return self._absolute[href]
+        url = self._absolute[href] = self._joined(href.strip())
+        return url
+
+    def _joined(self, href: str) -> str | None:
         if href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             return None
         url = join_url(self.base_url, href)
@@ -304,18 +311,46 @@ class Page:
         """Elements with a class, an id, a data-testid or an itemprop, and every <time> and
         <address>, in document order, the root left out: where dates and bylines are looked
         for. A pass over ``elements`` is twice as fast as lxml's XPath for the same."""
-        return tuple(
-            element
-            for element in self.elements[1:]
-            if isinstance(element.tag, str)
-            and (
-                not _MARKING_ATTRIBUTES.isdisjoint(element.keys())
-                or element.tag in {"time", "address"}
-            )
-        )
+        return self._attribute_pass[0]
+
+    @cached_property
+    def with_attribute(self) -> Mapping[str, tuple[HtmlElement, ...]]:
+        """Elements with an itemprop, a property or a role, by that attribute's name, in
+        document order, the root left out: a search for one reads values only where there
+        are some."""
+        return self._attribute_pass[1]
+
+    @cached_property
+    def _attribute_pass(
+        self,
+    ) -> tuple[tuple[HtmlElement, ...], Mapping[str, tuple[HtmlElement, ...]]]:
+        """``marked`` and ``with_attribute`` in one walk: listing an element's attribute names
+        costs about what reading one value does, and most elements have none."""
+        marked: list[HtmlElement] = []
+        by_name: dict[str, list[HtmlElement]] = {name: [] for name in _INDEXED_ATTRIBUTES}
+        for element in self.elements[1:]:
+            tag = element.tag
+            if not isinstance(tag, str):
+                continue
+            names = element.keys()
+            if names:
+                for name in _INDEXED_ATTRIBUTES:
+                    if name in names:
+                        by_name[name].append(element)
+                if not _MARKING_ATTRIBUTES.isdisjoint(names):
+                    marked.append(element)
+                    continue
+            if tag in {"time", "address"}:
+                marked.append(element)
+        return tuple(marked), {name: tuple(found) for name, found in by_name.items()}
+
+    def in_order(self, elements: Iterable[HtmlElement]) -> tuple[HtmlElement, ...]:
+        """Elements of this page, each once, in document order."""
+        return tuple(sorted(set(elements), key=self.positions.__getitem__))
 
 
 _MARKING_ATTRIBUTES = frozenset({"class", "id", "data-testid", "itemprop"})
+_INDEXED_ATTRIBUTES = ("itemprop", "property", "role")
 
 
 def split_url(url: str) -> SplitResult | None:

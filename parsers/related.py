@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag
@@ -134,9 +134,9 @@ def _related_headings(page: Page) -> Iterator[HtmlElement]:
         for element in page.marked
         if element.tag in _TITLE_LIKE_TAGS and has_class_word(element, _TITLE_WORDS)
     ]
-    headings = list(page.tree.iter(*_HEADING_TAGS))
+    headings: Sequence[HtmlElement] = list(page.tree.iter(*_HEADING_TAGS))
     if titled:
-        headings = sorted([*headings, *titled], key=page.positions.__getitem__)
+        headings = page.in_order([*headings, *titled])  # an <h2 class="title"> read once
     for element in headings:
         if element.tag in _TITLE_LIKE_TAGS and (
             element.find(".//a") is not None
@@ -194,12 +194,10 @@ def _items(page: Page, elements: tuple[HtmlElement, ...]) -> Iterator[tuple[str,
                 anchors.setdefault(url, []).append(anchor)
                 url_of[anchor] = url
     for url, group in anchors.items():
-        title_anchor = _title_anchor(group)
-        if title_anchor is None:
+        titled = _title_anchor(group)
+        if titled is None:
             continue
-        title = _anchor_title(title_anchor)
-        if not title:
-            continue
+        title_anchor, title = titled
         item = _item_element(title_anchor, url, url_of, elements)
         link = RelatedLink(
             url=url, title=title, teaser=_teaser(item, title), comments=_comment_count(group, item)
@@ -233,18 +231,23 @@ def _site_key(host: str) -> str:
     return ".".join(labels[-keep:])
 
 
-def _title_anchor(group: list[HtmlElement]) -> HtmlElement | None:
-    usable = [a for a in group if _anchor_title(a) and not _is_comment_link(a)]
+def _title_anchor(group: list[HtmlElement]) -> tuple[HtmlElement, str] | None:
+    """The link that gives the item its title, and that title."""
+    usable = [
+        (anchor, title)
+        for anchor in group
+        if (title := _anchor_title(anchor)) and not _is_comment_link(anchor)
+    ]
     if not usable:
         return None
-    for anchor in usable:
+    for anchor, title in usable:
         if (
             anchor.get("rel") == "bookmark"
             or _in_heading(anchor)
             or class_words(anchor) & _TITLE_WORDS
         ):
-            return anchor
-    return max(usable, key=lambda a: len(_anchor_title(a) or ""))
+            return anchor, title
+    return max(usable, key=lambda found: len(found[1]))
 
 
 def _anchor_title(anchor: HtmlElement) -> str | None:

@@ -321,3 +321,17 @@ def test_article_text_cut_into_parts_sharing_a_class_is_read_whole() -> None:
     assert record.body.startswith("The county council approved")
     assert record.body.endswith("without cuts to bin collections.")
     assert "Advertisement" not in record.body
+
+
+def test_an_rdfa_article_body_on_a_bare_div_is_the_container() -> None:
+    # RDFa's property="articleBody" names the text as microdata's itemprop does, also on an
+    # element with no class, id or itemprop at all.
+    html = (
+        "<html><head><title>Budget approved</title></head><body>"
+        "<div><h2>Other news</h2><p>A short teaser about the weekend's football results.</p>"
+        f'</div><div property="articleBody">{PARAGRAPHS}</div></body></html>'
+    )
+    record = parse(html, url="https://news.example.com/2014/11/04/budget.html")
+    assert record.body.startswith("The county council approved its budget")
+    assert "football" not in record.body
+    assert record.provenance["body"] == "itemprop"
