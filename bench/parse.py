@@ -16,18 +16,16 @@ import cProfile
 import gc
 import json
 import pstats
-import shlex
 import statistics
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lxml.html
 
-from bench.report import machine_lines, write_section
+from bench.report import command_line, how_it_was_run, write_section
 from parsers import parse_article
 
 if TYPE_CHECKING:
@@ -281,7 +279,6 @@ def section_text(
     skipped: list[str],
     command: str,
 ) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     goals = [line for page_set, speeds in results for line in goal_lines(page_set.name, speeds)]
     return "\n".join(
         [
@@ -311,12 +308,7 @@ def section_text(
             "function: time spent in the function itself.",
             "",
             *(profile_text(page_set, profile) for page_set, profile in profiles),
-            "### How it was run",
-            "",
-            f"- date: {when}",
-            f"- command: `{command}`",
-            *machine_lines(LIBRARIES),
-            "",
+            *how_it_was_run(command, LIBRARIES),
         ]
     )
 
@@ -377,13 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(profile_text(page_set, profile))
     if args.write:
-        raw = sys.argv[1:] if argv is None else argv
-        command = shlex.join([".venv/bin/python", "-m", "bench.parse", *raw])
+        command = command_line("bench.parse", argv)
         text = section_text(
             results, profiles, tools=tools, rounds=args.rounds, skipped=skipped, command=command
         )
         write_section(args.write, SECTION, text)
-        print(f"wrote {args.write}", file=sys.stderr)
+        print(f"wrote {SECTION!r} in {args.write}", file=sys.stderr)
     return 0
 
 

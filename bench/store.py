@@ -47,7 +47,7 @@ import settings as project_settings
 from archive_db.engine import WRITER_PRAGMAS, make_engine
 from archive_db.migrations import upgrade_archive
 from bench.archive_queries import GIVEN, SECTIONS, SURNAMES, WORDS
-from bench.report import machine_lines, write_section
+from bench.report import command_line, how_it_was_run, publish
 from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
 from pipelines.clean import clean_record
 
@@ -482,7 +482,6 @@ def section_text(
         f"| {label} | {seconds / profile_records * 1e6:,.0f} | {seconds / elapsed:.0%} |"
         for label, seconds in split
     ]
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
             SECTION,
@@ -533,13 +532,9 @@ def section_text(
             "|---|---|---|",
             *top,
             "",
-            "### How it was run",
-            "",
-            f"- date: {when}",
-            f"- command: `{command}`",
-            *machine_lines(("scrapy", "sqlalchemy")),
-            f"- SQLite {sqlite3.sqlite_version}",
-            "",
+            *how_it_was_run(
+                command, ("scrapy", "sqlalchemy"), more=(f"- SQLite {sqlite3.sqlite_version}",)
+            ),
         ]
     )
 
@@ -563,18 +558,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         results = [measure(count, args.rounds, folder) for count in sizes]
         profile = profile_split(args.profile_records, folder)
-    command = ".venv/bin/python -m bench.store " + " ".join(argv or sys.argv[1:])
     section = section_text(
         results,
         profile,
         profile_records=args.profile_records,
         rounds=args.rounds,
-        command=command.strip(),
+        command=command_line("bench.store", argv),
     )
-    print(section)
-    if args.write:
-        write_section(args.write, SECTION, section)
-        print(f"wrote {SECTION!r} in {args.write}", file=sys.stderr)
+    publish(section, SECTION, args.write)
     return 0
 
 
