@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -131,13 +132,9 @@ def crawl_ours(base_url: str, archive: Path, workdir: Path) -> CrawlMeasure:
     seconds, peak_mb, status = run_measured(command, workdir / "ours.out")
     if status != 0:
         raise SystemExit(f"newsarchive crawl failed (exit {status}); see {workdir / 'ours.out'}")
-    connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
-    try:
-        started, finished, counts = connection.execute(
-            "SELECT started_at, finished_at, counts FROM crawl_run ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    finally:
-        connection.close()
+    [(started, finished, counts)] = read_archive(
+        archive, "SELECT started_at, finished_at, counts FROM crawl_run ORDER BY id DESC LIMIT 1"
+    )
     engine_seconds = (
         datetime.fromisoformat(finished) - datetime.fromisoformat(started)
     ).total_seconds()
@@ -151,17 +148,17 @@ def crawl_ours(base_url: str, archive: Path, workdir: Path) -> CrawlMeasure:
 
 def archive_check(archive: Path, site: GeneratedSite, base_url: str) -> tuple[int, int]:
     """(articles in the archive, expected articles found among them by URL)."""
+    urls = {url for (url,) in read_archive(archive, "SELECT url FROM article")}
+    return len(urls), sum(f"{base_url}{path}" in urls for path in site.article_paths())
+
+
+def read_archive(archive: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query, on a read-only connection to the archive file."""
     connection = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
     try:
-        urls = {url for (url,) in connection.execute("SELECT url FROM article")}
+        return connection.execute(sql).fetchall()
     finally:
         connection.close()
-    expected = [
-        json.loads(line)["path"]
-        for line in site.expected.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    return len(urls), sum(f"{base_url}{path}" in urls for path in expected)
 
 
 def measure_size(articles: int, rounds: int) -> SizeResult:

@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from demo.server import free_port
 
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "nginx")
 INSTALL_HINT = "nginx not found: apt-get install nginx-light"
@@ -85,12 +86,6 @@ def nginx_binary() -> str:
         if found := shutil.which(candidate):
             return found
     raise SystemExit(INSTALL_HINT)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def nginx_config(root: Path, work: Path, port: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -104,3 +105,10 @@ def serve_demo(host: str = "127.0.0.1", port: int = 0) -> Iterator[DemoServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on: bound a moment ago, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from cli import (
     cli,
     main,
 )
+from demo.server import free_port
 from tests.factories import FETCHED_AT, make_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,13 +89,6 @@ def one_line_error(err: str) -> str:
     assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
     assert "Traceback" not in err
     return lines[0]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on: bound a moment ago, then closed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # --- wrong arguments -----------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from demo.server import free_port
 from demo.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,12 +45,6 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     second = run_cli("demo", "--db", str(db), "--port", port)
     assert second.returncode == 0, second.stderr[-3000:]
     return db, first.stdout, second.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def paths_of(rows: list[tuple[str]]) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from demo.server import free_port
 from demo.site import build_site
 from tests.spiders.parse_ahead_faults import FAULTY_PATH
 
@@ -114,12 +114,6 @@ def test_a_worker_that_dies_is_replaced_and_no_article_is_lost(tmp_path: Path) -
     ]
     assert crawl_counts(db)["parse_ahead/pool_restarts"] >= 1
     assert "Traceback" not in result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def children_of(pid: int) -> set[int]:
