@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: a robots.txt that fails with 5xx or never answers disallows the whole site.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.Rfc9309RobotsTxtMiddleware": 100,
+    # Scrapy's meta refresh redirects, at its place, without decoding pages that have none.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "spiders.middlewares.HeadOnlyMetaRefreshMiddleware": 580,
     # Last to see a response before the spider: article pages parsed in worker processes.
     "spiders.parse_ahead.ParseAheadMiddleware": 50,
 }

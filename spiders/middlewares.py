@@ -9,6 +9,9 @@
   the Retry-After value and the next crawl retries the URL.
 - ``CallbackErrorMiddleware``: a page whose processing raised (a parser bug on a strange
   page) becomes a FetchFailure, so the page is recorded and retried, not silently lost.
+- ``HeadOnlyMetaRefreshMiddleware``: Scrapy's meta refresh redirects, without decoding
+  every page in full (and guessing the charset of every page that declares none) only to
+  find that its head holds no ``<meta http-equiv=refresh>``.
 - ``Rfc9309RobotsTxtMiddleware``: a robots.txt that answers with a server error, or never
   answers, means "disallow all" (RFC 9309, 2.3.1.4), where Scrapy would crawl the whole
   site; the pages held back are recorded as failures, so the next crawl tries again.
@@ -21,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -28,6 +32,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
 )
+from scrapy.http import HtmlResponse
 from w3lib.url import safe_url_string
 
 from items import FetchFailure
@@ -83,6 +88,37 @@ class RedirectGuardMiddleware:
         if request.meta.get("redirect_times", 0) >= self.max_redirects:
             raise RedirectError(f"Too many redirects: more than {self.max_redirects}")
         return response
+
+
+# Scrapy looks for a meta refresh in the first 4,096 characters of the decoded page: at most
+# 16 KiB in any ASCII-compatible encoding (UTF-8 and GB18030 use up to 4 bytes a character).
+META_REFRESH_HEAD_BYTES = 4 * 4096
+
+
+def may_hold_meta_refresh(body: bytes) -> bool:
+    """Whether Scrapy's meta refresh test could find anything in this page.
+
+    Exact, not a guess: a refresh tag spells "refresh" in ASCII bytes in the page's first
+    `META_REFRESH_HEAD_BYTES` in every ASCII-compatible encoding; a UTF-16 or UTF-32 page
+    (NUL bytes) always gets Scrapy's full test.
+    """
+    head = body[:META_REFRESH_HEAD_BYTES]
+    return b"\x00" in head or b"refresh" in head.lower()
+
+
+class HeadOnlyMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, which decodes the whole page (``response.text``) to
+    test its head, only for the pages that may hold a refresh tag at all.
+
+    On a crawl whose article pages are read in parser processes, that decoding was a
+    tenth of the crawl process's time, and its charset guessing on pages that declare no
+    charset most of it (py-spy, bench/crawl.py).
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if isinstance(response, HtmlResponse) and not may_hold_meta_refresh(response.body):
+            return response
+        return super().process_response(request, response)
 
 
 class RetryAfterMiddleware:

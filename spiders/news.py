@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -56,7 +55,6 @@ from scrapy.exceptions import (
 )
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import get_base_url
 
 import parsers
 from items import ArticleRecord, FetchFailure, FetchRecovered
@@ -69,14 +67,22 @@ from spiders.feeds import (
     sitemap_locations,
     unpacked,
 )
-from spiders.links import Frontier, Link, LinkKind, feeds_in_page, links_in_page
+from spiders.links import (
+    Frontier,
+    Link,
+    LinkKind,
+    feeds_in_page,
+    links_in_page,
+    links_of_page,
+    page_selector,
+)
 from spiders.middlewares import (
     RedirectError,
     RobotsTxtUnavailable,
     asked_url,
     is_size_limit_drop,
 )
-from spiders.parse_ahead import PARSED_AHEAD
+from spiders.parse_ahead import LINKS_AHEAD, PARSED_AHEAD
 from spiders.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -367,21 +373,16 @@ class NewsSpider(scrapy.Spider):
             record = self._parse_article(response, content_type)
             if record is not None:
                 yield record
-        base_url = get_base_url(response)
-        # Not response.selector: Scrapy's selector and its response refer to each other, so
-        # every page's lxml tree waits for Python's rare full collections, and a crawl's
-        # memory grew with the site (bench/crawl.py: +8 KB a page). This one is freed with
-        # the page.
-        selector = Selector(text=response.text, type="html", base_url=response.url)
+        urls = response.meta.pop(LINKS_AHEAD, None)
         if response.meta.get("start"):
+            selector, base_url = page_selector(response)
             for url in feeds_in_page(selector, base_url):
                 if request := self._follow_document(url):
                     yield request
-        links = [
-            link
-            for url in links_in_page(selector, base_url)
-            if (link := self._admit(url)) is not None
-        ]
+            urls = links_in_page(selector, base_url)
+        elif urls is None:  # not read by a parser process
+            urls = links_of_page(response)
+        links = [link for url in urls if (link := self._admit(url)) is not None]
         barren = self._barren_after(response, is_article=record is not None, links=links)
         if barren > self.settings.getint("BARREN_PAGE_LIMIT", BARREN_PAGE_LIMIT):
             # A trap, most likely: forget the links, so that a fruitful page elsewhere that

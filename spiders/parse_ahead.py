@@ -4,9 +4,14 @@ One Scrapy process runs on one core: its engine alone takes a few milliseconds a
 and the parser as long again, so a crawl that parses in its callbacks runs at about half
 the speed Scrapy could fetch. ``ParseAheadMiddleware`` hands each article candidate's
 body to a pool of ``PARSE_PROCESSES`` worker processes as soon as it is downloaded and
-puts the record (or None, "not an article") into ``request.meta[PARSED_AHEAD]``; the
-spider's callback takes it from there instead of parsing. The parser is a pure function
-of the page, so where it runs changes nothing in what it returns.
+puts the record (or None, "not an article") into ``request.meta[PARSED_AHEAD]`` and the
+page's links into ``request.meta[LINKS_AHEAD]``; the spider's callback takes them from
+there instead of reading the page again. The parser and the link extraction are pure
+functions of the page, so where they run changes nothing in what they return.
+
+Reading the links in the worker too matters as much as the parsing: building a page's
+tree and resolving its ~100 links costs the crawl process about as much as Scrapy's own
+work on the page (bench/crawl.py, py-spy).
 
 Whatever goes wrong in a worker (the parser raised, the pool died) leaves the meta key
 unset, and the callback parses the page itself as it would without this middleware: a
@@ -26,16 +31,21 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 
 import parsers
+from spiders.links import links_of_page
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -45,7 +55,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PARSED_AHEAD = "parsed_ahead"  # request.meta key: the record a worker parsed, or None
+LINKS_AHEAD = "links_ahead"  # request.meta key: the page's links a worker read
 _PARENT_CHECK_SECONDS = 1.0
+
+_T = TypeVar("_T")
 
 
 def _worker_started(parent_pid: int) -> None:
@@ -59,6 +72,20 @@ def _worker_started(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+
+
+def read_page(
+    parse: Callable[..., ArticleRecord | None],
+    body: bytes,
+    url: str,
+    content_type: str,
+    options: Mapping[str, Any],
+) -> tuple[ArticleRecord | None, list[str]]:
+    """In a worker: the page's record (``parse``) and its links, as the callback would
+    read them from the response (``spiders.links.links_of_page``)."""
+    record = parse(body, url, **options)
+    response = HtmlResponse(url, body=body, headers={"Content-Type": content_type})
+    return record, links_of_page(response)
 
 
 class ParseAheadMiddleware:
@@ -105,13 +132,16 @@ class ParseAheadMiddleware:
         if arguments is None:
             return response
         body, url, options = arguments
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         try:
-            future = self.pool.submit(parsers.parse_article, body, url, **options)
+            future = self.pool.submit(
+                read_page, parsers.parse_article, body, url, content_type, options
+            )
         except BrokenProcessPool:  # a worker died since the last page
             self._restart_pool()
             return response
         try:
-            record = await maybe_deferred_to_future(_deferred_of(future))
+            record, links = await maybe_deferred_to_future(_deferred_of(future))
         except BrokenProcessPool:
             self._restart_pool()
             return response
@@ -119,6 +149,7 @@ class ParseAheadMiddleware:
             self._count("parse_ahead/worker_errors")
             return response
         request.meta[PARSED_AHEAD] = record
+        request.meta[LINKS_AHEAD] = links
         self._count("parse_ahead/pages")
         return response
 
@@ -134,13 +165,13 @@ class ParseAheadMiddleware:
             self.crawler.stats.inc_value(key)
 
 
-def _deferred_of(future: Future[ArticleRecord | None]) -> defer.Deferred[ArticleRecord | None]:
+def _deferred_of(future: Future[_T]) -> defer.Deferred[_T]:
     """A Deferred fired in the reactor's thread when the worker's future is done."""
     from twisted.internet import reactor  # the one Scrapy installed, once it has
 
-    deferred: defer.Deferred[ArticleRecord | None] = defer.Deferred()
+    deferred: defer.Deferred[_T] = defer.Deferred()
 
-    def settle(done: Future[ArticleRecord | None]) -> None:
+    def settle(done: Future[_T]) -> None:
         error = done.exception()
         if error is None:
             deferred.callback(done.result())

@@ -78,6 +78,15 @@ def archived(db: Path) -> dict[str, tuple[Any, ...]]:
     return {url.split("/", 3)[3]: tuple(rest) for url, *rest in rows}
 
 
+def link_counts(counts: dict[str, int]) -> dict[str, int]:
+    """What the crawl found to follow and fetched: the same wherever its pages were read."""
+    return {
+        key: value
+        for key, value in counts.items()
+        if key.startswith(("links/", "spider/documents/")) or key == "response_received_count"
+    }
+
+
 def test_records_parsed_in_workers_equal_those_parsed_in_the_crawl(tmp_path: Path) -> None:
     inline, ahead = tmp_path / "inline.sqlite", tmp_path / "ahead.sqlite"
     port = free_port()  # one port for both: URLs are in the records, and in their hashes
@@ -90,6 +99,9 @@ def test_records_parsed_in_workers_equal_those_parsed_in_the_crawl(tmp_path: Pat
     counts = crawl_counts(ahead)
     assert counts["parse_ahead/pages"] >= PUBLIC_ARTICLES
     assert "parse_ahead/worker_errors" not in counts
+    # The links workers read from article pages lead the crawl exactly where its own would.
+    assert link_counts(counts) == link_counts(crawl_counts(inline))
+    assert link_counts(counts)["links/article"] >= PUBLIC_ARTICLES
 
 
 def test_a_parser_error_in_a_worker_is_recorded_for_its_page_alone(tmp_path: Path) -> None:
