@@ -1,12 +1,13 @@
 """Scrapy's own ceiling on this machine: a spider that follows a site's links and keeps
 nothing.
 
-It reads links with newsarchive's own XPath (``spiders.links.links_in_page``) and judges
-them with newsarchive's frontier (``spiders.links.Frontier``: canonical form, seen once,
-article/listing/skip), so it fetches the HTML pages a newsarchive crawl fetches, and pays
-only what Scrapy and link-following cost per page. It leaves out what only newsarchive
-does: sitemaps and feeds, parsing articles, and the archive. Run by ``bench.crawl`` in a
-child process:
+It reads links as newsarchive does (``spiders.links.links_of_page``: its decoding and
+XPath), judges them with newsarchive's frontier (``spiders.links.Frontier``: canonical
+form, seen once, article/listing/skip) and redirects on meta refresh as newsarchive does
+(``spiders.middlewares.HeadOnlyMetaRefreshMiddleware``), so it fetches the HTML pages a
+newsarchive crawl fetches, and pays only what Scrapy and link-following cost per page. It
+leaves out what only newsarchive does: sitemaps and feeds, parsing articles, and the
+archive. Run by ``bench.crawl`` in a child process:
 
     .venv/bin/python -m bench.noop_spider http://127.0.0.1:PORT/ --concurrency 16
 
@@ -23,10 +24,10 @@ from typing import Any
 import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
-from scrapy.utils.response import get_base_url
 
+import settings
 from profiles import profile_for_url
-from spiders.links import Frontier, LinkKind, links_in_page
+from spiders.links import Frontier, LinkKind, links_of_page
 from spiders.runner import quiet_below_log_level
 
 
@@ -44,7 +45,7 @@ class NoopSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
-        for url in links_in_page(response.selector, get_base_url(response)):
+        for url in links_of_page(response):
             link = self.frontier.admit(url)
             if link is not None and link.kind is not LinkKind.SKIP:
                 yield scrapy.Request(link.url, callback=self.parse)
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             "CONCURRENT_ITEMS": 8,
             "WARN_ON_GENERATOR_RETURN_VALUE": False,
             "TELNETCONSOLE_ENABLED": False,
+            "DOWNLOADER_MIDDLEWARES": {
+                key: value
+                for key, value in settings.DOWNLOADER_MIDDLEWARES.items()
+                if "MetaRefresh" in key
+            },
             "LOG_LEVEL": "WARNING",
         }
     )

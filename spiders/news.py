@@ -71,6 +71,7 @@ from spiders.links import (
     Frontier,
     Link,
     LinkKind,
+    charset_of,
     feeds_in_page,
     links_in_page,
     links_of_page,
@@ -103,7 +104,6 @@ BARREN_PAGE_LIMIT = 3
 FAILED_URL_MAX_ATTEMPTS = 5
 GONE = 410  # the server says the page is gone for good: never retried from the archive
 
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _TARGET_SEPARATORS = re.compile(r"[\s,]+")
 
 
@@ -125,12 +125,6 @@ def profiles_for_targets(targets: str | Iterable[str]) -> list[SiteProfile]:
             profile_for_url(target) if scheme in ("http", "https") else load_profile(target)
         )
     return result
-
-
-def charset_of(content_type: str | None) -> str | None:
-    """The charset parameter of a Content-Type header value, lower-cased; None without one."""
-    match = _CHARSET.search(content_type or "")
-    return match.group(1).lower() if match else None
 
 
 def failure_reason(error: BaseException | None, *, timeout: float, max_size: int = 0) -> str:
