@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given
@@ -10,7 +11,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
-from pipelines.clean import INVISIBLE, CleanPipeline, clean_body
+from pipelines.clean import INVISIBLE, CleanPipeline, clean_body, is_tidy
 from tests.factories import make_failure, make_record
 
 # "I want" in Persian: the zero-width non-joiner inside it is spelling, not noise.
@@ -92,6 +93,16 @@ def test_clean_body_keeps_every_word_and_leaves_only_single_spaces(text: str) ->
     for line in cleaned.split("\n"):
         assert line == " ".join(line.split())  # no edge or doubled whitespace within a line
     assert clean_body(cleaned) == cleaned
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab\u00e9 \t\n\r\u00a0\u2028\x0b\x85\x1c\x01\u200e"))))
+def test_the_tidy_body_shortcut_answers_as_the_full_cleaning_would(text: str) -> None:
+    text = unicodedata.normalize("NFC", text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    full = re.sub("\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in lines))
+    if is_tidy(text):
+        assert full.strip("\n") == text
+    assert clean_body(text) == full.strip("\n")
 
 
 def test_an_invisible_between_a_letter_and_its_accent_leaves_them_joined() -> None:
