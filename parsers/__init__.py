@@ -13,6 +13,7 @@ from parsers.content import Content, block_text, extract_content
 from parsers.dates import extract_modified, extract_published
 from parsers.decoding import NotHTMLError, compose_nfc, decode_html_utf8, without_invisible
 from parsers.language import detected_language
+from parsers.links import page_links
 from parsers.metadata import (
     extract_canonical_url,
     extract_language,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from profiles import SiteProfile
 
-__all__ = ["NotHTMLError", "parse_article"]
+__all__ = ["NotHTMLError", "page_tree", "parse_article", "parse_article_and_links"]
 
 # Paths of pages that are about the site, not news: never articles without article markup.
 _SITE_PAGE = re.compile(
@@ -64,13 +65,43 @@ def parse_article(
     """
     if split_url(url) is None:
         return None
+    tree = page_tree(html, http_charset=http_charset)
+    if tree is None:
+        return None
+    return _article_in(tree, url, profile=profile, fetched_at=fetched_at)
+
+
+def parse_article_and_links(
+    html: bytes | str,
+    url: str,
+    *,
+    profile: SiteProfile | None = None,
+    fetched_at: datetime | None = None,
+    http_charset: str | None = None,
+) -> tuple[ArticleRecord | None, list[str]]:
+    """`parse_article`'s record and the page's links (``parsers.links.page_links``), from
+    one decoding and parsing of the page: what a crawl needs of an article candidate."""
+    tree = page_tree(html, http_charset=http_charset)
+    if tree is None:
+        return None, []
+    links = page_links(tree, url)
+    if split_url(url) is None:
+        return None, links
+    return _article_in(tree, url, profile=profile, fetched_at=fetched_at), links
+
+
+def page_tree(html: bytes | str, *, http_charset: str | None = None) -> HtmlElement | None:
+    """The page decoded and parsed as the parser reads it; None when it is not HTML."""
     try:
         _text, utf8 = decode_html_utf8(html, http_charset=http_charset, compose=False)
     except NotHTMLError:
         return None
-    tree = parse_tree(utf8)
-    if tree is None:
-        return None
+    return parse_tree(utf8)
+
+
+def _article_in(
+    tree: HtmlElement, url: str, *, profile: SiteProfile | None, fetched_at: datetime | None
+) -> ArticleRecord | None:
     page = Page(tree, url, profile=profile, fetched_at=fetched_at)
     declared = profile.is_article_url(url) if profile else None
     if declared is False:

@@ -17,15 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from parsel import Selector
-from w3lib.html import get_base_url
-
-from parsers.decoding import NotHTMLError, decode_html_utf8
+from parsers import page_tree
+from parsers.links import page_links
 from spiders.urls import canonical_url, host_of, site_domains
 
 if TYPE_CHECKING:
+    from lxml.html import HtmlElement
     from scrapy.http import TextResponse
 
     from profiles import SiteProfile
@@ -233,13 +232,6 @@ def _verdict_by_shape(path: str, segments: Sequence[str]) -> Verdict:
     return Verdict(LinkKind.PAGE, "section or page")
 
 
-_LINK_XPATH = (
-    "//a/@href | //area/@href"
-    " | //link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
-    " or contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]/@href"
-)
-
-
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -249,70 +241,24 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def page_selector(response: TextResponse) -> tuple[Selector, str]:
-    """A page's own Selector and base URL (the page URL joined with its <base href>).
+def page_tree_of(response: TextResponse) -> HtmlElement | None:
+    """The fetched page as the parser reads it (``parsers.page_tree``); None if not HTML.
 
-    The page is decoded as the parser decodes it (``parsers.decoding``), not as
-    ``response.text``: for a page that declares no charset, Scrapy asks charset-normalizer,
-    ~7 ms for a 30 KB page (more than parsing it), and on old windows-1252 pages it guesses
-    wrong. Not ``response.selector`` either: Scrapy's selector and its response refer to
-    each other, so every page's lxml tree waits for Python's rare full collections, and a
-    crawl's memory grew with the site (bench/crawl.py: +8 KB a page).
+    Not ``response.text``: for a page that declares no charset, Scrapy asks
+    charset-normalizer, ~7 ms for a 30 KB page (more than parsing it), and on old
+    windows-1252 pages it guessed wrong. Not ``response.selector`` either: Scrapy's selector
+    and its response refer to each other, so every page's lxml tree waits for Python's rare
+    full collections, and a crawl's memory grew with the site (bench/crawl.py: +8 KB a page).
     """
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-    try:
-        text, utf8 = decode_html_utf8(
-            response.body, http_charset=charset_of(content_type), compose=False
-        )
-    except NotHTMLError:  # binary junk in an HTML response: read it as Scrapy would
-        text, utf8 = response.text, response.text.encode("utf-8")
-    selector = Selector(body=utf8, encoding="utf-8", type="html", base_url=response.url)
-    return selector, get_base_url(text[:4096], response.url, "utf-8")
+    return page_tree(response.body, http_charset=charset_of(content_type))
 
 
 def links_of_page(response: TextResponse) -> list[str]:
-    """`links_in_page` of a fetched page: the same whether the crawl process or a parser
-    process (``spiders.parse_ahead``) reads it."""
-    return links_in_page(*page_selector(response))
-
-
-def links_in_page(selector: Selector, base_url: str) -> list[str]:
-    """Absolute URLs of a page's links (<a>, <area>, <link rel=next/prev>), in page order.
-
-    ``base_url`` is the page URL joined with its <base href>, if any. Each href once;
-    fragment-only and empty hrefs are left out. XPath runs on the lxml tree itself:
-    parsel's per-result Selector objects cost ~3x as much on a page of 120 links.
-    """
-    hrefs = selector.root.xpath(_LINK_XPATH) if selector.root is not None else []
-    urls = []
-    for href in dict.fromkeys(str(href).strip() for href in hrefs):
-        if href and not href.startswith("#"):
-            urls.append(urljoin(base_url, href))
-    return urls
-
-
-_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-
-
-def feeds_in_page(selector: Selector, base_url: str) -> list[str]:
-    """Absolute URLs of the RSS/Atom feeds a page announces with <link rel=alternate>.
-
-    Comment feeds are left out: their items are comments, not articles.
-    """
-    feeds: list[str] = []
-    for link in selector.xpath("//link[@href][@type]"):
-        rel = (link.attrib.get("rel") or "").lower().split()
-        kind = (link.attrib.get("type") or "").lower().split(";")[0].strip()
-        title = (link.attrib.get("title") or "").lower()
-        href = link.attrib["href"].strip()
-        if "alternate" not in rel or kind not in _FEED_TYPES or not href:
-            continue
-        url = urljoin(base_url, href)
-        if "comment" in title or "/comments/" in urlsplit(url).path:
-            continue
-        if url not in feeds:
-            feeds.append(url)
-    return feeds
+    """A fetched page's links (``parsers.links.page_links``): the same as a parser process
+    reads from an article candidate with ``parsers.parse_article_and_links``."""
+    tree = page_tree_of(response)
+    return [] if tree is None else page_links(tree, response.url)
 
 
 class Frontier:

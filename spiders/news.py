@@ -58,6 +58,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 import parsers
 from items import ArticleRecord, FetchFailure, FetchRecovered
+from parsers.links import page_feeds, page_links
 from profiles import SiteProfile, load_profile, profile_for_url
 from spiders.feeds import (
     DocumentKind,
@@ -72,10 +73,8 @@ from spiders.links import (
     Link,
     LinkKind,
     charset_of,
-    feeds_in_page,
-    links_in_page,
     links_of_page,
-    page_selector,
+    page_tree_of,
 )
 from spiders.middlewares import (
     RedirectError,
@@ -369,11 +368,11 @@ class NewsSpider(scrapy.Spider):
                 yield record
         urls = response.meta.pop(LINKS_AHEAD, None)
         if response.meta.get("start"):
-            selector, base_url = page_selector(response)
-            for url in feeds_in_page(selector, base_url):
+            tree = page_tree_of(response)
+            for url in page_feeds(tree, response.url) if tree is not None else ():
                 if request := self._follow_document(url):
                     yield request
-            urls = links_in_page(selector, base_url)
+            urls = page_links(tree, response.url) if tree is not None else []
         elif urls is None:  # not read by a parser process
             urls = links_of_page(response)
         links = [link for url in urls if (link := self._admit(url)) is not None]

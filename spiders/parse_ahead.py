@@ -9,9 +9,11 @@ page's links into ``request.meta[LINKS_AHEAD]``; the spider's callback takes the
 there instead of reading the page again. The parser and the link extraction are pure
 functions of the page, so where they run changes nothing in what they return.
 
-Reading the links in the worker too matters as much as the parsing: building a page's
-tree and resolving its ~100 links costs the crawl process about as much as Scrapy's own
-work on the page (bench/crawl.py, py-spy).
+A worker runs ``parsers.parse_article_and_links`` (sent by reference: whatever the crawl
+process's ``parsers`` holds), which reads the record and the links from one parse of the
+page. Reading the links there too matters as much as the parsing: building a page's tree
+and resolving its ~100 links cost the crawl process about as much as Scrapy's own work on
+the page (bench/crawl.py, py-spy).
 
 Whatever goes wrong in a worker (the parser raised, the pool died) leaves the meta key
 unset, and the callback parses the page itself as it would without this middleware: a
@@ -26,66 +28,30 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.http import HtmlResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 
 import parsers
-from spiders.links import links_of_page
+from spiders.parse_worker import worker_started
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-    from typing import Any
-
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-    from items import ArticleRecord
 
 logger = logging.getLogger(__name__)
 
 PARSED_AHEAD = "parsed_ahead"  # request.meta key: the record a worker parsed, or None
 LINKS_AHEAD = "links_ahead"  # request.meta key: the page's links a worker read
-_PARENT_CHECK_SECONDS = 1.0
 
 _T = TypeVar("_T")
-
-
-def _worker_started(parent_pid: int) -> None:
-    """In each worker: leave Ctrl-C to the crawl (which stops the pool itself), and exit
-    when the crawl process is gone, even killed with SIGKILL, rather than linger."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch_parent() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(_PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
-
-
-def read_page(
-    parse: Callable[..., ArticleRecord | None],
-    body: bytes,
-    url: str,
-    content_type: str,
-    options: Mapping[str, Any],
-) -> tuple[ArticleRecord | None, list[str]]:
-    """In a worker: the page's record (``parse``) and its links, as the callback would
-    read them from the response (``spiders.links.links_of_page``)."""
-    record = parse(body, url, **options)
-    response = HtmlResponse(url, body=body, headers={"Content-Type": content_type})
-    return record, links_of_page(response)
 
 
 class ParseAheadMiddleware:
@@ -119,7 +85,7 @@ class ParseAheadMiddleware:
         return ProcessPoolExecutor(
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_started,
+            initializer=worker_started,
             initargs=(os.getpid(),),
         )
 
@@ -132,11 +98,8 @@ class ParseAheadMiddleware:
         if arguments is None:
             return response
         body, url, options = arguments
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         try:
-            future = self.pool.submit(
-                read_page, parsers.parse_article, body, url, content_type, options
-            )
+            future = self.pool.submit(parsers.parse_article_and_links, body, url, **options)
         except BrokenProcessPool:  # a worker died since the last page
             self._restart_pool()
             return response

@@ -11,8 +11,6 @@ from spiders.links import (
     LinkKind,
     classify_url,
     extension_of,
-    feeds_in_page,
-    links_in_page,
 )
 
 SITE = profile_for_url("https://www.gazette.example/")
@@ -147,50 +145,6 @@ def test_extension_of(path: str, extension: str) -> None:
 
 def page(body: str, url: str = f"{G}/section/") -> HtmlResponse:
     return HtmlResponse(url=url, body=body.encode(), encoding="utf-8")
-
-
-def test_links_in_page_are_absolute_unique_in_order_without_fragment_only_links() -> None:
-    response = page(
-        '<html><head><link rel="next" href="/section/page/2/"></head><body>'
-        '<a href="/2024/05/01/first-story/">1</a>'
-        '<a href=" second-story-slug-here/ ">2</a>'
-        '<a href="#top">top</a><a href="">empty</a><a>no href</a>'
-        '<a href="https://other.example/x">off</a>'
-        '<map><area href="/map-area-link/"></map>'
-        '<a href="/2024/05/01/first-story/">again</a></body></html>'
-    )
-    assert links_in_page(response.selector, response.url) == [
-        f"{G}/section/page/2/",
-        f"{G}/2024/05/01/first-story/",
-        f"{G}/section/second-story-slug-here/",
-        "https://other.example/x",
-        f"{G}/map-area-link/",
-    ]
-
-
-def test_links_in_page_resolve_against_the_given_base() -> None:
-    response = page('<a href="story-slug-one-two/">x</a>')
-    assert links_in_page(response.selector, "https://cdn.gazette.example/base/") == [
-        "https://cdn.gazette.example/base/story-slug-one-two/"
-    ]
-
-
-def test_feeds_in_page_skip_comment_feeds_and_other_types() -> None:
-    response = page(
-        "<html><head>"
-        '<link rel="alternate" type="application/rss+xml" title="Gazette" href="/feed/">'
-        '<link rel="alternate" type="application/atom+xml; charset=utf-8" href="/feed/atom/">'
-        '<link rel="alternate" type="application/rss+xml" title="Gazette » Comments Feed"'
-        ' href="/comments/feed/">'
-        '<link rel="alternate" type="application/rss+xml" title="Story"'
-        ' href="/x/comments/feed/">'
-        '<link rel="alternate" type="application/json+oembed" href="/oembed">'
-        '<link rel="alternate" hreflang="de" type="text/html" href="/de/">'
-        '<link rel="stylesheet" type="text/css" href="/style.css">'
-        '<link rel="Alternate" type="application/rss+xml" href="/feed/">'
-        "</head></html>"
-    )
-    assert feeds_in_page(response.selector, response.url) == [f"{G}/feed/", f"{G}/feed/atom/"]
 
 
 def test_frontier_admits_each_canonical_url_once() -> None:

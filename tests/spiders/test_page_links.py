@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from scrapy.http import HtmlResponse
 
-from spiders.links import links_of_page, page_selector
+from parsers.links import base_url_of
+from spiders.links import links_of_page, page_tree_of
 
 URL = "http://news.example/archive/2009/story.htm"
 LEGACY = (
@@ -34,9 +35,10 @@ def test_an_undeclared_legacy_page_reads_as_windows_1252() -> None:
 
 def test_the_page_is_not_decoded_by_scrapy() -> None:
     page = response(LEGACY)
-    selector, base_url = page_selector(page)
-    assert base_url == "http://news.example/archive/"
-    assert selector.xpath("//title/text()").get() == "Caf\u00e9 opens \u2013 \u00a35 a cup"
+    tree = page_tree_of(page)
+    assert tree is not None
+    assert base_url_of(tree, URL) == "http://news.example/archive/"
+    assert tree.findtext(".//title") == "Caf\u00e9 opens \u2013 \u00a35 a cup"
     assert page._cached_ubody is None  # response.text, with its charset guessing, never ran
 
 

@@ -28,10 +28,12 @@ CLI = "import sys, cli; sys.exit(cli.main(sys.argv[1:]))"
 
 
 def patched(fault: str) -> str:
-    """The CLI with parsers.parse_article replaced by a fault of parse_ahead_faults."""
+    """The CLI with the parser replaced by a fault of parse_ahead_faults, in the callback
+    (parse_article) and in the workers (parse_article_and_links)."""
     return (
         "import parsers, tests.spiders.parse_ahead_faults as faults\n"
-        f"parsers.parse_article = faults.{fault}\n{CLI}"
+        f"parsers.parse_article = faults.{fault}\n"
+        f"parsers.parse_article_and_links = faults.{fault}_with_links\n{CLI}"
     )
 
 
