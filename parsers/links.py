@@ -8,7 +8,9 @@ The tree is never changed by extraction, so reading it before or after gives the
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from parsers.page import join_url
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -26,7 +28,7 @@ def base_url_of(tree: HtmlElement, url: str) -> str:
     """The URL the page's relative links resolve against: its first <base href>, if any,
     joined with the page URL (as browsers do)."""
     for href in tree.xpath("//base/@href"):
-        if (href := str(href).strip()) and (base := _joined(url, href)):
+        if (href := str(href).strip()) and (base := join_url(url, href)):
             return base
     return url
 
@@ -41,16 +43,9 @@ def page_links(tree: HtmlElement, url: str) -> list[str]:
     base_url = base_url_of(tree, url)
     urls = []
     for href in dict.fromkeys(str(href).strip() for href in tree.xpath(_LINK_XPATH)):
-        if href and not href.startswith("#") and (absolute := _joined(base_url, href)):
+        if href and not href.startswith("#") and (absolute := join_url(base_url, href)):
             urls.append(absolute)
     return urls
-
-
-def _joined(base_url: str, href: str) -> str | None:
-    try:
-        return urljoin(base_url, href)
-    except ValueError:
-        return None
 
 
 def page_feeds(tree: HtmlElement, url: str) -> list[str]:
@@ -67,7 +62,7 @@ def page_feeds(tree: HtmlElement, url: str) -> list[str]:
         href = (link.get("href") or "").strip()
         if "alternate" not in rel or kind not in _FEED_TYPES or not href:
             continue
-        feed = _joined(base_url, href)
+        feed = join_url(base_url, href)
         if feed is None or "comment" in title or "/comments/" in urlsplit(feed).path:
             continue
         if feed not in feeds:
