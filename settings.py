@@ -83,5 +83,7 @@ ITEM_PIPELINES = {
 # The archive: an SQLAlchemy URL. The CLI sets it from --db / NEWSARCHIVE_DB.
 ARCHIVE_DB_URL = "sqlite:///archive.sqlite"
 ARCHIVE_BATCH_SIZE = 100  # articles per transaction
+# Batches written by a thread of their own while the crawl goes on (pipelines/store.py).
+ARCHIVE_WRITER_THREAD = True
 ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles
