@@ -15,52 +15,112 @@ page. Reading the links there too matters as much as the parsing: building a pag
 and resolving its ~100 links cost the crawl process about as much as Scrapy's own work on
 the page (bench/crawl.py, py-spy).
 
-Whatever goes wrong in a worker (the parser raised, the pool died) leaves the meta key
+The workers are child processes the reactor itself talks to (``spiders.parse_worker``:
+jobs down a pipe, answers up another), not a ``concurrent.futures`` pool, whose feeder and
+manager threads, wake-up pipes and hand-overs between threads took a tenth of the crawl
+process's time (py-spy), most of it waiting for Python's lock.
+
+Whatever goes wrong in a worker (the parser raised, the worker died) leaves the meta keys
 unset, and the callback parses the page itself as it would without this middleware: a
-parser error is still recorded as a "Parse error" failure of that page, and a dead pool
-is started again for the next pages (``parse_ahead/pool_restarts``).
+parser error is still recorded as a "Parse error" failure of that page, and a dead worker
+is replaced at once (``parse_ahead/pool_restarts``).
 
 ``PARSE_PROCESSES = 0`` turns it off (settings.py's default on a one-core machine).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Self, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
+from twisted.internet.protocol import ProcessProtocol
 
 import parsers
-from spiders.parse_worker import worker_started
+from spiders.parse_worker import FRAME, frame, unframed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.interfaces import IProcessTransport
+    from twisted.python.failure import Failure
 
 
 logger = logging.getLogger(__name__)
 
 PARSED_AHEAD = "parsed_ahead"  # request.meta key: the record a worker parsed, or None
 LINKS_AHEAD = "links_ahead"  # request.meta key: the page's links a worker read
+# Seconds the workers get to finish their last page once the crawl is over.
+STOP_TIMEOUT = 10.0
 
-_T = TypeVar("_T")
+
+class WorkerError(Exception):
+    """The job's function raised in the worker (the message says what)."""
+
+
+class WorkerDied(Exception):
+    """The worker ended before it answered."""
+
+
+class ParserProcess(ProcessProtocol):
+    """One worker process, and the jobs sent to it that it has not answered yet."""
+
+    def __init__(self, on_death: Callable[[ParserProcess], None]) -> None:
+        self.on_death = on_death
+        self.waiting: dict[int, defer.Deferred[Any]] = {}
+        self.received = bytearray()
+        self.running = True
+        self.ended: defer.Deferred[None] = defer.Deferred()
+
+    def submit(self, job_id: int, job: bytes) -> defer.Deferred[Any]:
+        answered: defer.Deferred[Any] = defer.Deferred()
+        self.waiting[job_id] = answered
+        assert self.transport is not None
+        self.transport.write(job)
+        return answered
+
+    def outReceived(self, data: bytes) -> None:
+        self.received += data
+        while len(self.received) >= FRAME.size:
+            length, job_id = FRAME.unpack_from(self.received)
+            end = FRAME.size + length
+            if len(self.received) < end:
+                return
+            ok, value = unframed(bytes(self.received[FRAME.size : end]))
+            del self.received[:end]
+            answered = self.waiting.pop(job_id)
+            if ok:
+                answered.callback(value)
+            else:
+                answered.errback(WorkerError(value))
+
+    def processEnded(self, reason: Failure) -> None:
+        self.running = False
+        waiting, self.waiting = self.waiting, {}
+        for answered in waiting.values():
+            answered.errback(WorkerDied(str(reason.value)))
+        self.on_death(self)
+        self.ended.callback(None)
 
 
 class ParseAheadMiddleware:
-    """Downloader middleware: article candidates parsed by a process pool (module doc)."""
+    """Downloader middleware: article candidates parsed by worker processes (module doc)."""
 
     def __init__(self, crawler: Crawler, processes: int) -> None:
         self.crawler = crawler
         self.processes = processes
-        self.pool: ProcessPoolExecutor | None = None
+        self.workers: list[ParserProcess] = []
+        self.job_ids = itertools.count()
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -73,42 +133,71 @@ class ParseAheadMiddleware:
         return middleware
 
     def spider_opened(self) -> None:
-        self.pool = self._new_pool()
+        self.workers = [self._start_worker() for _ in range(self.processes)]
 
-    def spider_closed(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+    def spider_closed(self) -> defer.Deferred[Any]:
+        """Close the workers' input, so each ends after its last page; kill the ones
+        still running after STOP_TIMEOUT."""
+        from twisted.internet import reactor
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # "spawn": a fresh interpreter, never a fork of a process running a reactor.
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=worker_started,
-            initargs=(os.getpid(),),
+        self.closing = True
+        running = [worker for worker in self.workers if worker.running]
+        for worker in running:
+            assert worker.transport is not None
+            worker.transport.closeStdin()
+
+        def kill_stragglers() -> None:
+            for worker in running:
+                if worker.running and worker.transport is not None:
+                    worker.transport.signalProcess("KILL")
+
+        timer = reactor.callLater(STOP_TIMEOUT, kill_stragglers)  # type: ignore[attr-defined]
+        ended = defer.DeferredList([worker.ended for worker in running])
+        ended.addBoth(lambda result: timer.cancel() if timer.active() else None)
+        return ended
+
+    def _start_worker(self) -> ParserProcess:
+        from twisted.internet import reactor  # the one Scrapy installed, once it has
+
+        worker = ParserProcess(on_death=self._worker_died)
+        # The worker imports what the crawl imports: the same modules, from the same places.
+        path = os.pathsep.join(dict.fromkeys(entry or os.getcwd() for entry in sys.path))
+        transport: IProcessTransport = reactor.spawnProcess(  # type: ignore[attr-defined]
+            worker,
+            sys.executable,
+            [sys.executable, "-m", "spiders.parse_worker"],
+            env={**os.environ, "PYTHONPATH": path},
+            path=os.getcwd(),
+            childFDs={0: "w", 1: "r", 2: 2},
         )
+        del transport  # the protocol holds it
+        return worker
+
+    def _worker_died(self, worker: ParserProcess) -> None:
+        if self.closing:
+            return
+        logger.warning("a parser process died; starting another")
+        self._count("parse_ahead/pool_restarts")
+        self.workers = [w for w in self.workers if w is not worker] + [self._start_worker()]
 
     async def process_response(self, request: Request, response: Response) -> Response:
         spider = self.crawler.spider
         arguments_of = getattr(spider, "article_parse_arguments", None)
-        if self.pool is None or arguments_of is None or not 200 <= response.status < 300:
+        running = [worker for worker in self.workers if worker.running]
+        if not running or arguments_of is None or not 200 <= response.status < 300:
             return response
         arguments = arguments_of(request, response)
         if arguments is None:
             return response
         body, url, options = arguments
+        job_id = next(self.job_ids)
+        job = frame(job_id, (parsers.parse_article_and_links, (body, url), options))
+        worker = min(running, key=lambda candidate: len(candidate.waiting))
         try:
-            future = self.pool.submit(parsers.parse_article_and_links, body, url, **options)
-        except BrokenProcessPool:  # a worker died since the last page
-            self._restart_pool()
+            record, links = await maybe_deferred_to_future(worker.submit(job_id, job))
+        except WorkerDied:  # counted as a restart by _worker_died
             return response
-        try:
-            record, links = await maybe_deferred_to_future(_deferred_of(future))
-        except BrokenProcessPool:
-            self._restart_pool()
-            return response
-        except Exception:  # the callback parses the page again and records the error
+        except WorkerError:  # the callback parses the page again and records the error
             self._count("parse_ahead/worker_errors")
             return response
         request.meta[PARSED_AHEAD] = record
@@ -116,30 +205,6 @@ class ParseAheadMiddleware:
         self._count("parse_ahead/pages")
         return response
 
-    def _restart_pool(self) -> None:
-        logger.warning("a parser process died; starting the pool again")
-        self._count("parse_ahead/pool_restarts")
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._new_pool()
-
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
-
-
-def _deferred_of(future: Future[_T]) -> defer.Deferred[_T]:
-    """A Deferred fired in the reactor's thread when the worker's future is done."""
-    from twisted.internet import reactor  # the one Scrapy installed, once it has
-
-    deferred: defer.Deferred[_T] = defer.Deferred()
-
-    def settle(done: Future[_T]) -> None:
-        error = done.exception()
-        if error is None:
-            deferred.callback(done.result())
-        else:
-            deferred.errback(error)
-
-    future.add_done_callback(lambda done: reactor.callFromThread(settle, done))  # type: ignore[attr-defined]
-    return deferred

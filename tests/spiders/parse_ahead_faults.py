@@ -2,14 +2,14 @@
 
 A crawl child patches ``parsers.parse_article`` (what the spider's callback calls) and
 ``parsers.parse_article_and_links`` (what a parser worker runs) with a fault of the same
-name. The parse-ahead pool pickles the function by name, so a worker process imports this
+name. The parse-ahead middleware pickles the function by name, so a worker process imports this
 module and runs the same fault where it would really happen: in the worker.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 from typing import Any
 
 from items import ArticleRecord
@@ -20,7 +20,9 @@ FAULTY_PATH = "/2014/10/02/selly-oak-bypass-opens-two-months-early/"
 
 
 def in_worker() -> bool:
-    return multiprocessing.parent_process() is not None
+    """Whether this is a parser process (``python -m spiders.parse_worker``)."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    return spec is not None and spec.name == "spiders.parse_worker"
 
 
 def raise_on_the_faulty_page(url: str) -> None:
