@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from parsers.boilerplate import class_words, is_elsewhere
+from lxml import etree
+
+from parsers.boilerplate import class_words, is_elsewhere, words_of
 from parsers.dates import in_article_item, is_date_line
 from parsers.page import Found, Page, first_found, is_inside, split_url, types_of
 from parsers.text import last_lines, letters_of, squash, text_of
@@ -263,8 +266,18 @@ def _has_rel_author(link: HtmlElement) -> bool:
 
 def _byline_words(element: HtmlElement) -> frozenset[str]:
     """Class and id words, plus those of data-testid and itemprop (byline markers too)."""
-    words = class_words(element)
-    extra = " ".join(filter(None, (element.get("data-testid"), element.get("itemprop"))))
+    get = element.get
+    return _byline_words_of(get("class"), get("id"), get("data-testid"), get("itemprop"))
+
+
+@lru_cache(maxsize=8192)
+def _byline_words_of(
+    class_names: str | None, element_id: str | None, test_id: str | None, itemprop: str | None
+) -> frozenset[str]:
+    """_byline_words() of the attributes as written: every marked element is asked, and a
+    site's pages repeat the same few names."""
+    words = words_of(class_names, element_id)
+    extra = " ".join(filter(None, (test_id, itemprop)))
     if extra:
         words |= frozenset(re.split(r"[^a-z]+", extra.lower()))
     return words
@@ -366,16 +379,20 @@ def _path_of(href: str) -> str:
     return parts.path if parts else ""
 
 
+# XPath narrows to short text with a colon; the label itself is checked in Python. Compiled
+# once: compiling costs about as much as running it.
+_LABEL_TEXTS = etree.XPath(
+    ".//text()[contains(., ':')][string-length(normalize-space(.)) < 140]"
+    "[not(ancestor::script or ancestor::style or ancestor::head)]"
+)
+
+
 def _labelled_authors(page: Page, scope: HtmlElement | None) -> Iterator[str]:
     """What follows a printed "Autor:" / "Author:" / "Text:" label, article first."""
     roots = [scope] if scope is not None else []
     roots.append(page.tree)
     for root in roots:
-        # XPath narrows to short text with a colon; the label itself is checked in Python.
-        hits = root.xpath(
-            ".//text()[contains(., ':')][string-length(normalize-space(.)) < 140]"
-            "[not(ancestor::script or ancestor::style or ancestor::head)]"
-        )
+        hits = _LABEL_TEXTS(root)
         for hit in hits:
             if not _AUTHOR_LABEL_RE.match(hit):
                 continue

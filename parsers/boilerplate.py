@@ -210,6 +210,13 @@ def has_class_word(element: HtmlElement, words: frozenset[str]) -> bool:
     class_names, element_id = element.get("class"), element.get("id")
     if not class_names and not element_id:
         return False
+    return names_have_word(class_names, element_id, words)
+
+
+@lru_cache(maxsize=16384)
+def names_have_word(class_names: str | None, element_id: str | None, words: frozenset[str]) -> bool:
+    """has_class_word() of a class attribute and an id, as written: a page's elements (and a
+    site's pages) repeat a few names, asked about for the same few sets of words."""
     lowered = f"{class_names or ''} {element_id or ''}".lower()
     # Every class word is a piece of a name: a word that is no substring of the names is none
     # of its class words. One regex search says so, and most elements fail it.

@@ -92,12 +92,15 @@ _CHROME_PARAGRAPH = re.compile(
     re.I,
 )
 # Short lines that are chrome wherever they stand: a label before tag links, an ad label
-# in front of the ad's text, a newsletter prompt.
-_CHROME_LINE = re.compile(
-    r"^(?:tags?|schlagw(?:o|ö)rte|stichw(?:o|ö)rter|themen|mehr themen|more topics|topics"
+# in front of the ad's text (_CHROME_LABEL), a newsletter prompt (_NEWSLETTER_PROMPT).
+_CHROME_LABEL = re.compile(
+    r"(?:tags?|schlagw(?:o|ö)rte|stichw(?:o|ö)rter|themen|mehr themen|more topics|topics"
     r"|étiquettes|etiquetas|mots-clés)\s*:?\s*$"
-    r"|^(?:anzeige|advertisement|werbung|sponsored|publicité|publicidad)\s*[-\u2013\u2014:|]\s*\S"
-    r"|\b(?:sign(?:ing)? up|subscribe|subscribing|register)\b.{0,60}\bnewsletters?\b"
+    r"|(?:anzeige|advertisement|werbung|sponsored|publicité|publicidad)\s*[-\u2013\u2014:|]\s*\S",
+    re.I,
+)
+_NEWSLETTER_PROMPT = re.compile(
+    r"\b(?:sign(?:ing)? up|subscribe|subscribing|register)\b.{0,60}\bnewsletters?\b"
     r"|\bnewsletter\b.{0,40}\b(?:abonnieren|anmelden|bestellen|abonnez|suscríbete)\b",
     re.I,
 )
@@ -413,7 +416,7 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
         An inner block inside makes a holder, so only holders of those tags are searched
         (small subtrees otherwise: headings, <pre>, list items and cells without blocks)."""
         tag = element.tag
-        if tag in _INNER_BLOCKS and element not in holders:
+        if not len(element) or (tag in _INNER_BLOCKS and element not in holders):
             return False
         return next(element.iterdescendants(tag), None) is not None
 
@@ -455,9 +458,15 @@ def _is_script_text(element: HtmlElement) -> bool:
     )
 
 
-def _in_link(element: HtmlElement) -> bool:
-    """Inside an <a>: a teaser card's excerpt, however long, is a link."""
-    return next(element.iterancestors("a"), None) is not None
+def _inside_links(page: Page) -> set[HtmlElement]:
+    """Every element inside an <a>: a teaser card's excerpt, however long, is a link. Most
+    links hold only their text, so this is far fewer steps than a walk up from each paragraph.
+    A link inside a link (lxml nests unclosed ones) is already counted: each node once."""
+    inside: set[HtmlElement] = set()
+    for link in page.tagged("a"):  # in document order: outer links first
+        if len(link) and link not in inside:
+            inside.update(link.iterdescendants())
+    return inside
 
 
 def _looks_like_code(text: str) -> bool:
@@ -500,15 +509,20 @@ class _TextMap:
     def __init__(self, page: Page) -> None:
         tree = page.tree
         self.score: dict[HtmlElement, float] = {}
+        score = self.score
         # (element, weight, points, whether the text is the element's own)
         paragraphs: list[tuple[HtmlElement, int, float, bool]] = []
         candidates, wrappers = _paragraphs(page.elements)
+        linked_elements = _inside_links(page)
         for paragraph in candidates:
+            shortest = _PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25
+            if not len(paragraph) and len(paragraph.text or "") < shortest:
+                continue  # a short leaf ("Home", "About"): squashing only shortens its text
             text, linked = text_and_links(paragraph)
-            if len(text) < (_PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25):
+            if len(text) < shortest:
                 continue
             weight = len(text) - linked
-            if weight <= 0 or _in_link(paragraph):
+            if weight <= 0 or paragraph in linked_elements:
                 continue
             points = 1 + text.count(",") + min(len(text) / 100, 3)
             paragraphs.append(
@@ -533,10 +547,14 @@ class _TextMap:
             if self._in_chrome(paragraph):
                 continue
             counted.append((paragraph, weight, own))
-            for depth, node in enumerate(_lineage(paragraph, own=own)):
-                self.score[node] = self.score.get(node, 0.0) + points / (1 + depth)
-                if depth:
-                    break
+            # The points go to the paragraph's parent (the element itself for its own text),
+            # and half of them one level up.
+            node = paragraph if own else paragraph.getparent()
+            if node is not None:
+                score[node] = score.get(node, 0.0) + points
+                node = node.getparent()
+                if node is not None:
+                    score[node] = score.get(node, 0.0) + points / 2
         self.length: dict[HtmlElement, int] = _summed_up(counted)
 
     def _in_chrome(self, element: HtmlElement) -> bool:
@@ -594,6 +612,8 @@ class _Walker:
 
     def skip(self, element: HtmlElement) -> bool:
         kind = chrome_kind(element)
+        if kind is None and element.tag not in _BOX_TAGS:
+            return False  # most elements: a paragraph, a link, an emphasis
         # Chrome signals on a wrapper of most of the article are layout, not chrome: ASP.NET
         # pages wrap everything in one <form>, themes put "has-sidebar" or "layoutAdRight"
         # on the article's own wrapper.
@@ -601,7 +621,7 @@ class _Walker:
         if kind is None:
             # A box that opens with "Related" or "Share this" inside the text: the box goes,
             # not everything up to the next heading as for a section of the text itself.
-            return share < 0.3 and element.tag in _BOX_TAGS and _opens_with_chrome_heading(element)
+            return share < 0.3 and _opens_with_chrome_heading(element)
         if element.tag == "noscript":
             # Script-rendered blogs (Blogger) print the article in <noscript> for readers
             # without JavaScript; elsewhere it holds tracking pixels and "enable JS" notes.
@@ -627,6 +647,25 @@ class _Walker:
 
     def walk(self, element: HtmlElement) -> None:
         tag = element.tag
+        if tag in _READ_APART:
+            self._read_apart(element, tag)
+            return
+        # Any other element's text runs into the paragraph; a block tag starts and ends one.
+        block = tag in BLOCK_TAGS
+        if block:
+            self.flush()
+        is_link = tag == "a"
+        if is_link:
+            self._in_link += 1
+            self._links.append(element)
+        self.walk_children(element)
+        if is_link:
+            self._in_link -= 1
+        if block:
+            self.flush()
+
+    def _read_apart(self, element: HtmlElement, tag: str) -> None:
+        """Headings, lists, quotes, preformatted text, images and line breaks."""
         if tag in HEADING_TAGS:
             self.flush()
             text = text_of(element)
@@ -657,21 +696,7 @@ class _Walker:
             else:
                 self._buffer.append("\n")
             return
-        if tag == "hr":
-            self.flush()
-            return
-        block = tag in BLOCK_TAGS
-        if block:
-            self.flush()
-        is_link = tag == "a"
-        if is_link:
-            self._in_link += 1
-            self._links.append(element)
-        self.walk_children(element)
-        if is_link:
-            self._in_link -= 1
-        if block:
-            self.flush()
+        self.flush()  # <hr>, the last of _READ_APART
 
     def _after_break(self) -> bool:
         """Nothing but white space since the last line break."""
@@ -738,6 +763,8 @@ class _Walker:
             self.images.append(image)
 
 
+# Tags read by a rule of their own; every other element's text runs into the paragraph.
+_READ_APART = frozenset({*HEADING_TAGS, "ul", "ol", "blockquote", "pre", "img", "br", "hr"})
 _WEAK_PROSE = 500  # characters of running text: more is article text, whatever its class
 _BOX_TAGS = frozenset({"div", "section", "aside", "figure", "table"})
 
@@ -836,7 +863,7 @@ def _drop_chrome_blocks(blocks: list[Block], walker: _Walker) -> list[Block]:
             continue
         if block.kind == "p":
             if _CHROME_PARAGRAPH.match(block.text) or (
-                len(block.text) <= _CHROME_LINE_LENGTH and _CHROME_LINE.search(block.text)
+                len(block.text) <= _CHROME_LINE_LENGTH and _is_chrome_line(block.text)
             ):
                 continue
             if _LABELLED_LINKS.match(block.text) and block.link_chars >= 0.5 * len(block.text):
@@ -851,6 +878,15 @@ def _drop_chrome_blocks(blocks: list[Block], walker: _Walker) -> list[Block]:
     while kept and kept[-1].kind == "h" and len(kept[-1].text) < _PROSE_HEADING:
         kept.pop()
     return kept
+
+
+def _is_chrome_line(text: str) -> bool:
+    """A tag or ad label, or a newsletter prompt. The prompt's regex, searched at every
+    position, costs some 30 µs a paragraph: it runs only where "newsletter" occurs
+    (casefold() folds what re.I matches, such as the long s U+017F, into those letters)."""
+    return bool(_CHROME_LABEL.match(text)) or (
+        "newsletter" in text.casefold() and _NEWSLETTER_PROMPT.search(text) is not None
+    )
 
 
 def _is_prose(block: Block) -> bool:

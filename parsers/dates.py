@@ -15,11 +15,12 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+from lxml import etree
 
 from parsers.boilerplate import class_words, is_elsewhere
 from parsers.language import detect_language
@@ -173,6 +174,7 @@ _NOT_PUBLISHED_WORDS = frozenset(
     }
 )
 _MODIFIED_WORDS = frozenset({"updated", "update", "modified", "lastmod"})
+_DATE_OR_MODIFIED_WORDS = _DATE_WORDS | _MODIFIED_WORDS
 
 
 # Class words that name the publication date itself: hAtom's "entry-date published updated"
@@ -808,11 +810,11 @@ def _date_elements(dating: _Dating, *, article_only: bool = False) -> Iterator[H
     Looking for the modified date, elements marked "updated" / "modified" count too.
     """
     seen = 0
+    wanted = _DATE_WORDS if dating.published else _DATE_OR_MODIFIED_WORDS
     for element in _marked(dating, dating.page.marked, article_only=article_only):
         if element.tag in {"html", "body", "head"}:
             continue
         words = class_words(element)
-        wanted = _DATE_WORDS if dating.published else _DATE_WORDS | _MODIFIED_WORDS
         if element.tag != "time" and not words & wanted:
             continue
         refused = words & _NOT_PUBLISHED_WORDS
@@ -854,18 +856,22 @@ def _author_lines(dating: _Dating) -> Iterator[HtmlElement]:
             yield line
 
 
+# XPath narrows to short text outside scripts; the label is checked in Python. Compiled once:
+# compiling costs about as much as running it.
+_SHORT_TEXTS = etree.XPath(
+    ".//text()[string-length(normalize-space(.)) > 3]"
+    "[string-length(normalize-space(.)) < 140]"
+    "[not(ancestor::script or ancestor::style or ancestor::head)]"
+)
+
+
 def _labelled_texts(dating: _Dating) -> Iterator[str]:
     """What follows a printed "Published:" / "Datum:" label, article first."""
     roots = [dating.scope] if dating.scope is not None else []
     roots.append(dating.page.tree)
     seen: set[HtmlElement] = set()
     for root in roots:
-        # XPath narrows to short text outside scripts; the label is checked in Python.
-        hits = root.xpath(
-            ".//text()[string-length(normalize-space(.)) > 3]"
-            "[string-length(normalize-space(.)) < 140]"
-            "[not(ancestor::script or ancestor::style or ancestor::head)]"
-        )
+        hits = _SHORT_TEXTS(root)
         labelled = (hit for hit in hits if _PUBLISHED_LABEL_RE.match(hit))
         for _, hit in zip(range(12), labelled, strict=False):
             parent = hit.getparent()
@@ -962,15 +968,21 @@ def _machine_date(raw: str, *, dating: _Dating) -> DateValue | None:
     return value if value is not None and _plausible(value, dating.page) else None
 
 
+_ISO_OFFSET = re.compile(r"\s*([+-]\d\d):?(\d\d)$")
+_ISO_FRACTION = re.compile(r"(\.\d{6})\d+")
+_ISO_TIME = re.compile(r"T(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
+
+
+@lru_cache(maxsize=4096)
 def _iso_datetime(text: str) -> datetime | None:
-    """An ISO 8601 datetime as written (aware or naive); lenient on what CMSs emit."""
+    """An ISO 8601 datetime as written (aware or naive); lenient on what CMSs emit. Cached: a
+    page states the same stamps in its meta, JSON-LD and <time>, read by several strategies."""
     if len(text) < 10 or not text[:4].isdigit():
         return None
-    normalised = re.sub(r"\s*([+-]\d\d):?(\d\d)$", r"\1:\2", text.replace(" ", "T", 1))
-    normalised = re.sub(r"(\.\d{6})\d+", r"\1", normalised)
+    normalised = _ISO_OFFSET.sub(r"\1:\2", text.replace(" ", "T", 1))
+    normalised = _ISO_FRACTION.sub(r"\1", normalised)
     # One-digit hours, minutes or seconds ("2022-05-11T4:10:00", "23:15:0Z").
-    normalised = re.sub(
-        r"T(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?",
+    normalised = _ISO_TIME.sub(
         lambda m: f"T{int(m[1]):02d}:{int(m[2]):02d}" + (f":{int(m[3]):02d}" if m[3] else ""),
         normalised,
         count=1,

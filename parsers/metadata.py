@@ -98,10 +98,13 @@ def _title(page: Page, scope: HtmlElement | None) -> Found[str] | None:
         for h in _headlines(page, scope)
         if (text := headline_text(h))
     ]
+    # Each claim's letters once, not once a heading.
+    keyed_claims = [
+        (claim, how, letters_of(claim)) for claim, how in [*claims, (html_title, "title")]
+    ]
     for element, heading, heading_how in headings:
         key = letters_of(heading)
-        for claim, how in [*claims, (html_title, "title")]:
-            claim_key = letters_of(claim)
+        for claim, how, claim_key in keyed_claims:
             if not key or not claim_key:
                 continue
             if claim_key.startswith(key) and len(key) >= 0.4 * len(claim_key):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag
 
 from items import RelatedLink
-from parsers.boilerplate import class_words, has_class_word, is_related_heading
+from parsers.boilerplate import class_words, is_related_heading, names_have_word
 from parsers.page import Found, Page, is_inside, split_url
 from parsers.text import squash, text_of
 
@@ -109,43 +110,55 @@ def _blocks(page: Page) -> Iterator[_Block]:
     selected = page.select(page.selector_for("related"))
     if selected:
         yield _Block(tuple(selected), "selector")
+    # Blocks and titles named by their class, in one pass over every element with a class or
+    # an id (page.marked, in page order): each element's names are read once.
     named: list[HtmlElement] = []
-    for element in page.marked:  # every element with a class or an id, in page order
-        if element.tag not in _BLOCK_TAGS:
+    titled: list[HtmlElement] = []
+    for element in page.marked:
+        tag = element.tag
+        block, title = tag in _BLOCK_TAGS, tag in _TITLE_LIKE_TAGS
+        if not (block or title):
             continue
-        if not has_class_word(element, _BLOCK_NAMES):
+        class_names, element_id = element.get("class"), element.get("id")
+        if not class_names and not element_id:
             continue
-        if any(is_inside(element, outer) for outer in named):
-            continue
-        named.append(element)
+        if (
+            block
+            and names_have_word(class_names, element_id, _BLOCK_NAMES)
+            and not any(is_inside(element, outer) for outer in named)
+        ):
+            named.append(element)
+        if title and names_have_word(class_names, element_id, _TITLE_WORDS):
+            titled.append(element)
     if named:
         yield _Block(tuple(named), "class")
-    for heading in _related_headings(page):
+    for heading in _related_headings(page, titled):
         elements = _after_heading(heading)
         if elements:
             yield _Block(elements, "heading")
 
 
-def _related_headings(page: Page) -> Iterator[HtmlElement]:
-    # Headings, and elements whose class calls them a title: lxml's walk finds the former,
-    # page.marked (every element with a class or an id) holds the latter.
-    titled = [
-        element
-        for element in page.marked
-        if element.tag in _TITLE_LIKE_TAGS and has_class_word(element, _TITLE_WORDS)
-    ]
+def _related_headings(page: Page, titled: list[HtmlElement]) -> Iterator[HtmlElement]:
+    """Headings, and the elements whose class calls them a title (``titled``, in page order),
+    that name a related block."""
     headings: Sequence[HtmlElement] = list(page.tree.iter(*_HEADING_TAGS))
     if titled:
         headings = page.in_order([*headings, *titled])  # an <h2 class="title"> read once
     for element in headings:
-        if element.tag in _TITLE_LIKE_TAGS and (
-            element.find(".//a") is not None
-            or any(child.tag in _HEADING_TAGS for child in element)
+        # Most headings have no child element: nothing below them to search.
+        if len(element) and (
+            (
+                element.tag in _TITLE_LIKE_TAGS
+                and (
+                    element.find(".//a") is not None
+                    or any(child.tag in _HEADING_TAGS for child in element)
+                )
+            )
+            # A heading holding a heading was left unclosed (lxml nests what browsers
+            # close): the inner one is read, not each level of the chain, all of its text
+            # every time.
+            or next(element.iterdescendants(*_HEADING_TAGS), None) is not None
         ):
-            continue
-        # A heading holding a heading was left unclosed (lxml nests what browsers close): the
-        # inner one is read, not each level of the chain, all of its text every time.
-        if next(element.iterdescendants(*_HEADING_TAGS), None) is not None:
             continue
         text = text_of(element)
         if text and is_related_heading(text):
@@ -207,12 +220,19 @@ def _items(page: Page, elements: tuple[HtmlElement, ...]) -> Iterator[tuple[str,
 
 def _article_url(page: Page, href: str | None) -> str | None:
     url = page.absolute(href)
-    if url is None:
-        return None
+    return None if url is None else _article_url_of(url, page.host)
+
+
+@lru_cache(maxsize=4096)
+def _article_url_of(url: str, page_host: str) -> str | None:
+    """The absolute URL without its fragment, when it may be an article of the page's site:
+    a site's pages repeat the same menu, teaser and share links."""
     url, _fragment = urldefrag(url)
     parts = split_url(url)
-    if parts is None or not _same_site(parts.hostname or "", page.host) or _NOT_ARTICLE_PATH.search(
-        url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    if (
+        parts is None
+        or not _same_site(parts.hostname or "", page_host)
+        or _NOT_ARTICLE_PATH.search(url[len(parts.scheme) + 3 + len(parts.netloc) :])
     ):
         return None
     if parts.path in {"", "/"} and not parts.query:
@@ -270,10 +290,14 @@ def _in_heading(anchor: HtmlElement) -> bool:
 
 
 def _is_comment_link(anchor: HtmlElement) -> bool:
-    fragment = urldefrag(anchor.get("href") or "")[1]
-    return bool(_COMMENT_FRAGMENT.match(fragment)) or bool(
+    return _is_comment_href(anchor.get("href") or "") or bool(
         class_words(anchor) & {"comment", "comments"}
     )
+
+
+@lru_cache(maxsize=4096)
+def _is_comment_href(href: str) -> bool:
+    return bool(_COMMENT_FRAGMENT.match(urldefrag(href)[1]))
 
 
 def _item_element(
@@ -297,14 +321,18 @@ def _teaser(item: HtmlElement, title: str) -> str | None:
     candidates = [
         e
         for e in item.iter("p", "div", "span")
-        if class_words(e) & _TEASER_WORDS and e.find(".//a") is None
+        if class_words(e) & _TEASER_WORDS and _holds_no_link(e)
     ]
-    candidates += [e for e in item.iter("p") if e.find(".//a") is None]
+    candidates += [e for e in item.iter("p") if _holds_no_link(e)]
     for element in candidates:
         text = text_of(element)
         if len(text) >= 15 and text != title and not _NOT_TITLES.match(text):
             return text
     return None
+
+
+def _holds_no_link(element: HtmlElement) -> bool:
+    return not len(element) or element.find(".//a") is None
 
 
 def _comment_count(group: list[HtmlElement], item: HtmlElement) -> int | None:

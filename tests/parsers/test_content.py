@@ -207,13 +207,14 @@ def test_newsletter_prompts_ad_labels_tag_lines_and_captions_are_left_out() -> N
     body = (
         PARAGRAPHS
         + "<p>Never miss the latest news by signing up to our newsletter today!</p>"
+        + "<p>SUBSCRIBE TO THE EVENING NEWSLETTER</p>"
         + "<p>ANZEIGE - Heute mal ausgehen? Wie wäre es mit:</p>"
         + '<p>Tags: <a href="/tag/budget/">budget</a>, <a href="/tag/council/">council</a></p>'
         + '<p>Mehr Themen:</p>'
         + '<p><span class="image-caption">The chamber at night. (Photo: iStock.com)</span></p>'
     )
     record = parse(build_page(body=body))
-    for text in ("newsletter", "ANZEIGE", "Tags", "Mehr Themen", "iStock"):
+    for text in ("newsletter", "NEWSLETTER", "ANZEIGE", "Tags", "Mehr Themen", "iStock"):
         assert text not in record.body, text
     assert record.body.endswith("without cuts to bin collections.")
 

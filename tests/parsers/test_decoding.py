@@ -104,6 +104,12 @@ def test_non_html_input_is_not_an_article(data: bytes | str) -> None:
     assert parse_article(data, "https://news.example.com/report.pdf") is None
 
 
+@pytest.mark.parametrize("space", [b"", b"\r\n \t", b" " * 2000])
+def test_binary_files_are_known_by_their_magic_after_leading_white_space(space: bytes) -> None:
+    with pytest.raises(NotHTMLError, match="binary"):
+        decode_html(space + b"%PDF-1.7 <html><body><p>text</p></body></html>")
+
+
 def test_decode_html_raises_not_html_error_with_one_line_message() -> None:
     with pytest.raises(NotHTMLError) as raised:
         decode_html(b"%PDF-1.7 binary")

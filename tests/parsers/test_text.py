@@ -22,6 +22,9 @@ def element(html: str) -> lxml.html.HtmlElement:
         ("line\u2028separator kept inside", "line\u2028separator kept inside"),
         ("\u2028 trimmed at the ends \x1c", "trimmed at the ends"),
         ("unit\x1fseparator", "unit\x1fseparator"),
+        # Paragraph-length text takes a cached path: the same answers.
+        (" a paragraph\n" * 8, "a paragraph " * 7 + "a paragraph"),
+        ("a long\u2028line " * 8, ("a long\u2028line " * 8).strip()),
         ("", ""),
         (None, ""),
     ],
