@@ -41,6 +41,9 @@ CONCURRENT_ITEMS = 8
 # source again for every page (4% of a crawl's CPU). The spiders here return no values.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Every request's fingerprint stays in the filter for the whole crawl: kept as 8-byte
+# hashes, not Scrapy's 20-byte bytes objects (~5 MB less at 50,000 articles).
+DUPEFILTER_CLASS = "spiders.dupefilter.CompactDupeFilter"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "pipelines.logformat.ShortDropLogFormatter"
 LOG_LEVEL = "INFO"

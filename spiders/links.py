@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from parsers import page_tree
 from parsers.links import page_links
-from spiders.urls import canonical_url, host_of, site_domains
+from spiders.urls import UrlSet, canonical_url, host_of, site_domains
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -271,7 +271,7 @@ class Frontier:
         ]
         self._sites = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
         self.domains: tuple[str, ...] = tuple(dict.fromkeys(domain for domain, _ in pairs))
-        self.seen: set[str] = set()
+        self.seen = UrlSet()  # canonical URLs
 
     def profile_for(self, url: str) -> SiteProfile | None:
         """The profile whose domains cover the URL's host; None for hosts outside the crawl."""
@@ -294,6 +294,8 @@ class Frontier:
 
     def admit(self, url: str) -> Link | None:
         """The URL's canonical form and verdict the first time it is seen; None afterwards."""
+        if url in self.seen:  # already canonical (canonical_url(url) is url's own spelling)
+            return None
         try:
             url = canonical_url(url)
         except ValueError:

@@ -83,7 +83,7 @@ from spiders.middlewares import (
     is_size_limit_drop,
 )
 from spiders.parse_ahead import LINKS_AHEAD, PARSED_AHEAD
-from spiders.urls import canonical_url
+from spiders.urls import UrlSet, canonical_url
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -188,7 +188,7 @@ class NewsSpider(scrapy.Spider):
         self.profiles: tuple[SiteProfile, ...] = tuple(chosen)
         self.frontier = Frontier(self.profiles)
         self.allowed_domains = list(self.frontier.domains)
-        self._archived: set[str] = set()  # archive keys of the records yielded so far
+        self._archived = UrlSet()  # archive keys of the records yielded so far
         self.past_failures = tuple(past_failures)  # unresolved, from earlier crawls
         self._failed_urls = {failure.url for failure in self.past_failures}
 
@@ -246,9 +246,8 @@ class NewsSpider(scrapy.Spider):
         if parts.path not in ("", "/") or parts.query:
             return None
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        if robots_url in self.frontier.seen:
+        if self.frontier.admit(robots_url) is None:  # asked for already
             return None
-        self.frontier.seen.add(robots_url)
         return Request(
             robots_url,
             callback=self.parse_robots,

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spiders.urls import canonical_url, host_of, is_on_site, is_tracking_param, site_domains
+from spiders.urls import (
+    UrlSet,
+    canonical_url,
+    host_of,
+    is_on_site,
+    is_tracking_param,
+    site_domains,
+)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +143,17 @@ def test_host_of_ignores_port_and_credentials() -> None:
     assert host_of("http://user:pw@Example.COM:8080/x") == "example.com"
     assert host_of("http://[::1/") == ""
     assert host_of("not a url") == ""
+
+
+def test_url_set_answers_membership_of_the_urls_added() -> None:
+    urls = UrlSet(["https://ex.com/a/"])
+    urls.add("https://ex.com/b/")
+    assert "https://ex.com/a/" in urls and "https://ex.com/b/" in urls
+    assert "https://ex.com/c/" not in urls
+    assert "https://ex.com/a" not in urls  # no canonicalisation of its own
+    assert 42 not in urls
+    urls.add("https://ex.com/a/")
+    assert len(urls) == 2
+    urls.discard("https://ex.com/a/")
+    urls.discard("https://ex.com/never-added/")
+    assert "https://ex.com/a/" not in urls and len(urls) == 1
