@@ -44,6 +44,8 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 # Every request's fingerprint stays in the filter for the whole crawl: kept as 8-byte
 # hashes, not Scrapy's 20-byte bytes objects (~5 MB less at 50,000 articles).
 DUPEFILTER_CLASS = "spiders.dupefilter.CompactDupeFilter"
+# Requests waiting to be fetched are pickled to disk, not held in memory (spiders/scheduler.py).
+SCHEDULER = "spiders.scheduler.DiskQueueScheduler"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "pipelines.logformat.ShortDropLogFormatter"
 LOG_LEVEL = "INFO"

@@ -150,3 +150,11 @@ def test_unreachable_site_is_one_line_exit_3_and_recorded(tmp_path: Path) -> Non
         result.stderr.splitlines()
     )
     assert query(db, "select url, reason from fetch_failure") == [(url, "Connection refused")]
+
+
+def test_every_waiting_request_waits_on_disk(crawled) -> None:
+    db, _, _ = crawled
+    for (counts,) in query(db, "select counts from crawl_run"):
+        stats = json.loads(counts)
+        assert stats["scheduler/enqueued/disk"] == stats["scheduler/enqueued"] > 0
+        assert "scheduler/enqueued/memory" not in stats  # none that pickle could not hold
