@@ -418,27 +418,32 @@ def is_elsewhere(element: HtmlElement) -> bool:
     """True inside related stories, comments, sidebars, navigation or the page footer."""
     node: HtmlElement | None = element
     inside_article = False
-    chain: list[HtmlElement] = []
-    while node is not None and node.tag not in {"body", "html"}:
-        chain.append(node)
-        if node.tag == "article" or "article" in class_words(node):
+    # Each ancestor with its class words, read once for both passes.
+    chain: list[tuple[HtmlElement, frozenset[str]]] = []
+    while node is not None:
+        tag = node.tag
+        if tag in {"body", "html"}:
+            break
+        words = words_of(node.get("class"), node.get("id"))
+        chain.append((node, words))
+        if tag == "article" or "article" in words:
             inside_article = True
         node = node.getparent()
-    for index, node in enumerate(chain):
+    for index, (node, words) in enumerate(chain):
         tag = node.tag
         if tag in {"nav", "aside"} or (tag == "footer" and not inside_article):
             return True
         if node.get("role") in {"navigation", "complementary", "contentinfo"}:
             return True
-        if class_tokens(node):
-            words = class_words(node)
-            # An entry footer inside <article> often holds the date; the page footer never does.
-            if (
-                (words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article))
-                and not _wraps_main_content(node)
-                and _says_elsewhere(node, chain[index + 1 :], inside_article=inside_article)
-            ):
-                return True
+        # An entry footer inside <article> often holds the date; the page footer never does.
+        if (
+            (words & _ELSEWHERE_WORDS or ("footer" in words and not inside_article))
+            and not _wraps_main_content(node)
+            and _says_elsewhere(
+                node, [above for above, _ in chain[index + 1 :]], inside_article=inside_article
+            )
+        ):
+            return True
     return False
 
 

@@ -394,10 +394,14 @@ _INNER_BLOCKS = frozenset(
 )
 
 
-def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], list[HtmlElement]]:
-    """The elements read as paragraphs, and the <div>s and <td>s that are not (they hold
-    blocks: only their loose text can be one), each in document order, found in one pass."""
-    holders: set[HtmlElement] = set()  # elements with an inner block somewhere inside
+def _paragraphs(
+    elements: tuple[HtmlElement, ...],
+) -> tuple[list[HtmlElement], list[HtmlElement], set[HtmlElement]]:
+    """The elements that may be read as paragraphs (those that are ``_unclosed`` are not),
+    the <div>s and <td>s that are not (they hold blocks: only their loose text can be one),
+    each in document order, and the elements with an inner block somewhere inside: one pass.
+    """
+    holders: set[HtmlElement] = set()
     found: list[HtmlElement] = []
     for element in elements:
         tag = element.tag
@@ -408,23 +412,21 @@ def _paragraphs(elements: tuple[HtmlElement, ...]) -> tuple[list[HtmlElement], l
                 parent = parent.getparent()
         if tag in _PARAGRAPH_TAGS or tag in _PARAGRAPH_UNLESS_BLOCKS:
             found.append(element)
-
-    def unclosed(element: HtmlElement) -> bool:
-        """The element holds one of its own kind: a <p>, <h3> or <li> left unclosed, which
-        lxml nests where a browser closes it. Its text is counted in the innermost one;
-        reading it at every level of a chain would cost the chain's length times its text.
-        An inner block inside makes a holder, so only holders of those tags are searched
-        (small subtrees otherwise: headings, <pre>, list items and cells without blocks)."""
-        tag = element.tag
-        if not len(element) or (tag in _INNER_BLOCKS and element not in holders):
-            return False
-        return next(element.iterdescendants(tag), None) is not None
-
-    paragraphs = [
-        e for e in found if (e.tag in _PARAGRAPH_TAGS or e not in holders) and not unclosed(e)
-    ]
+    paragraphs = [e for e in found if e.tag in _PARAGRAPH_TAGS or e not in holders]
     wrappers = [e for e in found if e.tag in _LOOSE_TEXT_TAGS and e in holders]
-    return paragraphs, wrappers
+    return paragraphs, wrappers, holders
+
+
+def _unclosed(element: HtmlElement, holders: set[HtmlElement]) -> bool:
+    """The element holds one of its own kind: a <p>, <h3> or <li> left unclosed, which
+    lxml nests where a browser closes it. Its text is counted in the innermost one;
+    reading it at every level of a chain would cost the chain's length times its text.
+    An inner block inside makes a holder, so only holders of those tags are searched
+    (small subtrees otherwise: headings, <pre>, list items and cells without blocks)."""
+    tag = element.tag
+    if not len(element) or (tag in _INNER_BLOCKS and element not in holders):
+        return False
+    return next(element.iterdescendants(tag), None) is not None
 
 
 # Characters: a heading this long is a sentence set in a heading's type, read as a paragraph.
@@ -469,17 +471,31 @@ def _inside_links(page: Page) -> set[HtmlElement]:
     return inside
 
 
+_XML_SPACE_CHARS = " \t\r\n"  # white space to squash() and str.split() alike
+
+
+def _only_a_link(element: HtmlElement) -> bool:
+    """The element holds one link and nothing else, maybe through wrappers of one child each
+    (<td><font><a>Title</a></font></td>): its text is the link's, so text_and_links() would
+    find no unlinked text. Menu and teaser cells like this are a third of the paragraph
+    candidates on the generated site's pages; reading them is most of their cost."""
+    node = element
+    while len(node) == 1:
+        text = node.text
+        if text and text.strip(_XML_SPACE_CHARS):
+            return False
+        child = node[0]
+        tail = child.tail
+        if not isinstance(child.tag, str) or (tail and tail.strip(_XML_SPACE_CHARS)):
+            return False
+        node = child
+    return node is not element and not len(node) and node.tag == "a"
+
+
 def _looks_like_code(text: str) -> bool:
     """Script text (after a self-closed <script/>) rather than prose."""
     marks = sum(text.count(char) for char in "{}();=\\")
     return marks > 0.03 * len(text)
-
-
-def _lineage(element: HtmlElement, *, own: bool) -> Iterator[HtmlElement]:
-    """The elements a paragraph's text counts for: its ancestors (and itself for own text)."""
-    if own:
-        yield element
-    yield from element.iterancestors()
 
 
 def _summed_up(weights: Iterable[tuple[HtmlElement, int, bool]]) -> dict[HtmlElement, int]:
@@ -494,8 +510,10 @@ def _summed_up(weights: Iterable[tuple[HtmlElement, int, bool]]) -> dict[HtmlEle
         if parent is not None:
             by_parent[parent] = by_parent.get(parent, 0) + weight
     for parent, weight in by_parent.items():
-        for node in _lineage(parent, own=True):
+        node: HtmlElement | None = parent
+        while node is not None:
             totals[node] = totals.get(node, 0) + weight
+            node = node.getparent()
     return totals
 
 
@@ -512,13 +530,20 @@ class _TextMap:
         score = self.score
         # (element, weight, points, whether the text is the element's own)
         paragraphs: list[tuple[HtmlElement, int, float, bool]] = []
-        candidates, wrappers = _paragraphs(page.elements)
+        candidates, wrappers, holders = _paragraphs(page.elements)
         linked_elements = _inside_links(page)
         for paragraph in candidates:
             shortest = _PROSE_HEADING if paragraph.tag in HEADING_TAGS else 25
-            if not len(paragraph) and len(paragraph.text or "") < shortest:
-                continue  # a short leaf ("Home", "About"): squashing only shortens its text
-            text, linked = text_and_links(paragraph)
+            if not len(paragraph):
+                # A leaf, most paragraphs are: its text as text_and_links() reads it.
+                leaf_text = paragraph.text
+                if leaf_text is None or len(leaf_text) < shortest:
+                    continue  # a short leaf ("Home", "About"): squashing only shortens it
+                text, linked = squash(leaf_text), 0
+            elif _only_a_link(paragraph) or _unclosed(paragraph, holders):
+                continue  # a menu or teaser cell (all its text linked), or an unclosed chain
+            else:
+                text, linked = text_and_links(paragraph)
             if len(text) < shortest:
                 continue
             weight = len(text) - linked
@@ -563,23 +588,26 @@ class _TextMap:
         chain: list[HtmlElement] = []
         node: HtmlElement | None = element
         result = False
+        known, raw, half = self._chrome, self.raw, 0.5 * self._total
         while node is not None:
-            if node in self._chrome:
-                result = self._chrome[node]
+            verdict = known.get(node)
+            if verdict is not None:
+                result = verdict
                 break
             chain.append(node)
             if is_named_body(node):
                 break  # what the page calls its article text is not chrome, whatever wraps it
+            tag = node.tag
             if (
-                node.tag not in {"body", "html"}
-                and self.raw.get(node, 0) < 0.5 * self._total
-                and (node.tag in _PAGE_CHROME_TAGS or chrome_kind(node) == "strong")
+                tag not in {"body", "html"}
+                and raw.get(node, 0) < half
+                and (tag in _PAGE_CHROME_TAGS or chrome_kind(node) == "strong")
             ):
                 result = True
                 break
             node = node.getparent()
         for visited in chain:
-            self._chrome[visited] = result
+            known[visited] = result
         return result
 
     def text_length(self, element: HtmlElement) -> int:
