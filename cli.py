@@ -319,8 +319,8 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--parse-processes",
                 type=click.IntRange(min=0),
                 help="Worker processes that parse pages while the crawl fetches "
-                "(0: parse in the crawl process). Default: one less than the CPU cores, "
-                "at most 2.",
+                "(0: parse in the crawl process). Default: one per CPU core, at most 2; "
+                "none on a one-core machine.",
             ),
             click.option(
                 "--user-agent", help="User-Agent header (default identifies newsarchive)."
