@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from twisted.internet.interfaces import IProcessTransport
     from twisted.python.failure import Failure
 
 
@@ -162,7 +161,7 @@ class ParseAheadMiddleware:
         worker = ParserProcess(on_death=self._worker_died)
         # The worker imports what the crawl imports: the same modules, from the same places.
         path = os.pathsep.join(dict.fromkeys(entry or os.getcwd() for entry in sys.path))
-        transport: IProcessTransport = reactor.spawnProcess(  # type: ignore[attr-defined]
+        reactor.spawnProcess(  # type: ignore[attr-defined]
             worker,
             sys.executable,
             [sys.executable, "-m", "spiders.parse_worker"],
@@ -170,8 +169,7 @@ class ParseAheadMiddleware:
             path=os.getcwd(),
             childFDs={0: "w", 1: "r", 2: 2},
         )
-        del transport  # the protocol holds it
-        return worker
+        return worker  # its transport, set by spawnProcess, is the process
 
     def _worker_died(self, worker: ParserProcess) -> None:
         if self.closing:
