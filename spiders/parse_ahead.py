@@ -60,6 +60,11 @@ PARSED_AHEAD = "parsed_ahead"  # request.meta key: the record a worker parsed, o
 LINKS_AHEAD = "links_ahead"  # request.meta key: the page's links a worker read
 # Seconds the workers get to finish their last page once the crawl is over.
 STOP_TIMEOUT = 10.0
+WORKER_MODULE = "spiders.parse_worker"
+# Workers in a row that die before answering a single page: past this many, the crawl
+# stops starting new ones (a worker that cannot start at all, in a broken environment,
+# would otherwise be started again for every page) and parses in its callbacks.
+MAX_DEATHS_UNANSWERED = 3
 
 
 class WorkerError(Exception):
@@ -77,6 +82,7 @@ class ParserProcess(ProcessProtocol):
         self.on_death = on_death
         self.waiting: dict[int, defer.Deferred[Any]] = {}
         self.received = bytearray()
+        self.answered_any = False
         self.running = True
         self.ended: defer.Deferred[None] = defer.Deferred()
 
@@ -97,6 +103,7 @@ class ParserProcess(ProcessProtocol):
             ok, value = unframed(bytes(self.received[FRAME.size : end]))
             del self.received[:end]
             answered = self.waiting.pop(job_id)
+            self.answered_any = True
             if ok:
                 answered.callback(value)
             else:
@@ -120,6 +127,7 @@ class ParseAheadMiddleware:
         self.workers: list[ParserProcess] = []
         self.job_ids = itertools.count()
         self.closing = False
+        self.deaths_unanswered = 0  # in a row
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -164,7 +172,7 @@ class ParseAheadMiddleware:
         reactor.spawnProcess(  # type: ignore[attr-defined]
             worker,
             sys.executable,
-            [sys.executable, "-m", "spiders.parse_worker"],
+            [sys.executable, "-m", WORKER_MODULE],
             env={**os.environ, "PYTHONPATH": path},
             path=os.getcwd(),
             childFDs={0: "w", 1: "r", 2: 2},
@@ -174,9 +182,19 @@ class ParseAheadMiddleware:
     def _worker_died(self, worker: ParserProcess) -> None:
         if self.closing:
             return
+        self.workers = [w for w in self.workers if w is not worker]
+        self.deaths_unanswered = 0 if worker.answered_any else self.deaths_unanswered + 1
+        if self.deaths_unanswered >= MAX_DEATHS_UNANSWERED:
+            if not any(w.running for w in self.workers):
+                logger.warning(
+                    "%d parser processes in a row died before parsing a page; the crawl "
+                    "parses pages itself from now on",
+                    self.deaths_unanswered,
+                )
+            return
         logger.warning("a parser process died; starting another")
         self._count("parse_ahead/pool_restarts")
-        self.workers = [w for w in self.workers if w is not worker] + [self._start_worker()]
+        self.workers.append(self._start_worker())
 
     async def process_response(self, request: Request, response: Response) -> Response:
         spider = self.crawler.spider

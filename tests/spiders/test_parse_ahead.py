@@ -20,6 +20,7 @@ import pytest
 
 from demo.server import free_port
 from demo.site import build_site
+from spiders.parse_ahead import MAX_DEATHS_UNANSWERED
 from tests.spiders.parse_ahead_faults import FAULTY_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +180,17 @@ def test_workers_exit_when_the_crawl_is_killed(tmp_path: Path) -> None:
         if crawl.poll() is None:
             crawl.kill()
             crawl.wait()
+
+
+def test_workers_that_cannot_start_are_given_up_and_the_crawl_parses_itself(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.sqlite"
+    broken = f"import spiders.parse_ahead as ahead\nahead.WORKER_MODULE = 'no.such.module'\n{CLI}"
+    result = run_demo(db, 2, broken)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(archived(db)) == PUBLIC_ARTICLES
+    counts = crawl_counts(db)
+    assert "parse_ahead/pages" not in counts
+    assert counts["parse_ahead/pool_restarts"] <= MAX_DEATHS_UNANSWERED
+    assert "died before parsing a page; the crawl parses pages itself" in result.stderr
