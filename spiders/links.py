@@ -25,7 +25,7 @@ from spiders.urls import UrlSet, canonical_url, host_of, site_domains
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
-    from scrapy.http import TextResponse
+    from scrapy.http import Response, TextResponse
 
     from profiles import SiteProfile
 
@@ -241,6 +241,11 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def content_type_of(response: Response) -> str:
+    """The response's Content-Type header value ("" without one)."""
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+
+
 def page_tree_of(response: TextResponse) -> HtmlElement | None:
     """The fetched page as the parser reads it (``parsers.page_tree``); None if not HTML.
 
@@ -250,8 +255,7 @@ def page_tree_of(response: TextResponse) -> HtmlElement | None:
     and its response refer to each other, so every page's lxml tree waits for Python's rare
     full collections, and a crawl's memory grew with the site (bench/crawl.py: +8 KB a page).
     """
-    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-    return page_tree(response.body, http_charset=charset_of(content_type))
+    return page_tree(response.body, http_charset=charset_of(content_type_of(response)))
 
 
 def links_of_page(response: TextResponse) -> list[str]:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -93,6 +94,7 @@ class RedirectGuardMiddleware:
 # Scrapy looks for a meta refresh in the first 4,096 characters of the decoded page: at most
 # 16 KiB in any ASCII-compatible encoding (UTF-8 and GB18030 use up to 4 bytes a character).
 META_REFRESH_HEAD_BYTES = 4 * 4096
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)  # searched in place: no copy of the head
 
 
 def may_hold_meta_refresh(body: bytes) -> bool:
@@ -102,8 +104,10 @@ def may_hold_meta_refresh(body: bytes) -> bool:
     `META_REFRESH_HEAD_BYTES` in every ASCII-compatible encoding; a UTF-16 or UTF-32 page
     (NUL bytes) always gets Scrapy's full test.
     """
-    head = body[:META_REFRESH_HEAD_BYTES]
-    return b"\x00" in head or b"refresh" in head.lower()
+    return (
+        body.find(b"\x00", 0, META_REFRESH_HEAD_BYTES) != -1
+        or _REFRESH.search(body, 0, META_REFRESH_HEAD_BYTES) is not None
+    )
 
 
 class HeadOnlyMetaRefreshMiddleware(MetaRefreshMiddleware):

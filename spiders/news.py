@@ -73,6 +73,7 @@ from spiders.links import (
     Link,
     LinkKind,
     charset_of,
+    content_type_of,
     links_of_page,
     page_tree_of,
 )
@@ -320,7 +321,7 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("Unreadable gzip body at %s: %s", response.url, error)
             self.crawler.stats.inc_value("spider/bad_gzip")
             return
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        content_type = content_type_of(response)
         kind = document_kind(body, content_type)
         self.crawler.stats.inc_value(f"spider/documents/{kind.value}")
         if kind is DocumentKind.SITEMAP_INDEX:
@@ -418,7 +419,7 @@ class NewsSpider(scrapy.Spider):
             LinkKind.PAGE.value,
         ):
             return None
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        content_type = content_type_of(response)
         if document_kind(response.body, content_type) is not DocumentKind.HTML:
             return None
         return response.body, response.url, self._parse_options(request, response, content_type)
