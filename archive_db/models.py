@@ -78,6 +78,17 @@ class Article(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     current_version: Mapped[int]  # article_version.number of the content in these columns
+    # What the next crawl needs to decide whether to fetch the page again, and how:
+    # the HTTP validators of the last full response (for If-None-Match/If-Modified-Since),
+    # when the page was last confirmed (a 200 or a 304), and the date the site's sitemap or
+    # feed gave it then (a later date there means the site says it changed).
+    etag: Mapped[str | None] = mapped_column(Text)
+    http_last_modified: Mapped[str | None] = mapped_column(Text)  # the header, as sent
+    last_checked_at: Mapped[datetime | None]
+    listed_modified_at: Mapped[datetime | None]
+    # Set when the page answered 404 or 410 after being archived: the article stays, marked.
+    gone_at: Mapped[datetime | None]
+    gone_status: Mapped[int | None]
     # The author and tag names joined with "; " in page order: a copy of the join tables
     # kept by writes.save_article, so the full-text index and flat views need no joins.
     authors_text: Mapped[str | None] = mapped_column(Text)
@@ -264,3 +275,12 @@ class CrawlRun(Base):
     arguments: Mapped[dict[str, Any]]
     counts: Mapped[dict[str, int] | None]
     finish_reason: Mapped[str | None] = mapped_column(String(100))  # Scrapy's, e.g. "finished"
+    site: Mapped[str | None] = mapped_column(String(255), index=True)  # the profile's name
+    # Extraction health: of the article pages this run parsed, how many had each field (a
+    # body counts at ARCHIVE_MIN_BODY_CHARS or more). A sharp drop against earlier runs of
+    # the site means its template changed.
+    articles_parsed: Mapped[int | None]
+    with_title: Mapped[int | None]
+    with_published: Mapped[int | None]
+    with_authors: Mapped[int | None]
+    with_body: Mapped[int | None]

@@ -178,8 +178,14 @@ def test_upgrade_from_the_previous_revision_keeps_rows_and_fills_the_arrays(
     assert upgrade_archive(empty_engine) == (PREVIOUS_REVISION, head_revision())
 
     with empty_engine.connect() as connection:
-        # Every earlier column keeps its name and place; the arrays come last.
-        assert view_columns(connection) == [*PREVIOUS_COLUMNS, "authors_json", "tags_json"]
+        # Every earlier column keeps its name and place; the arrays come next, then what
+        # later migrations append (gone_at, incremental crawling).
+        assert view_columns(connection) == [
+            *PREVIOUS_COLUMNS,
+            "authors_json",
+            "tags_json",
+            "gone_at",
+        ]
         assert counts(connection) == before
         assert connection.execute(select_previous).all() == latest_before
         assert arrays(backend, connection) == {
