@@ -53,6 +53,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "current_version": "article_version.number of the content shown here",
             "authors_json": "Author names in byline order, as a JSON array ([] for none)",
             "tags_json": "Tags and keywords in page order, as a JSON array ([] for none)",
+            "gone_at": "When the site answered 404 or 410 for the article (UTC); empty "
+            "while it is online. The archived content stays.",
         },
         # Array facets count articles per name: one facet value per array element.
         "facets": ["site", "section", {"array": "authors_json"}, {"array": "tags_json"}],
@@ -96,6 +98,14 @@ TABLES: dict[str, dict[str, Any]] = {
             "current_version": "article_version.number of the content in these columns",
             "authors_text": "Author names joined with '; ' (a copy of article_author)",
             "tags_text": "Tag names joined with '; ' (a copy of article_tag)",
+            "etag": "The ETag of the last full response, sent back as If-None-Match",
+            "http_last_modified": "The Last-Modified header of the last full response, "
+            "sent back as If-Modified-Since",
+            "last_checked_at": "When a crawl last confirmed the page (a 200 or a 304; UTC)",
+            "listed_modified_at": "The date the site's sitemap or feed gave the page when it "
+            "was last fetched (UTC): a later one there means it changed",
+            "gone_at": "When the site answered 404 or 410 (UTC); empty while online",
+            "gone_status": "That status, 404 or 410",
         },
         "facets": ["site_id", "section"],
         "sort_desc": "published_at",
@@ -142,8 +152,14 @@ TABLES: dict[str, dict[str, Any]] = {
             "arguments": "JSON: the command and options it was started with",
             "counts": "JSON: pages fetched, articles new/updated/unchanged, failures...",
             "finish_reason": "Scrapy's finish reason; 'finished' is a clean finish",
+            "site": "The site profile's name",
+            "articles_parsed": "Article pages this run parsed (extraction health)",
+            "with_title": "Of those, how many had a title",
+            "with_published": "... a publication date",
+            "with_authors": "... at least one author",
+            "with_body": "... a body of reasonable length (ARCHIVE_MIN_BODY_CHARS)",
         },
-        "facets": ["finish_reason"],
+        "facets": ["finish_reason", "site"],
         "sort_desc": "started_at",
     },
     "author": {
