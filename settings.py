@@ -96,3 +96,26 @@ ARCHIVE_BATCH_SIZE = 100  # articles per transaction
 ARCHIVE_WRITER_THREAD = True
 ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles
+
+# Deployments (scrapyd, cron, containers) choose these without editing code: `scrapy crawl`
+# and scrapyd jobs have no CLI options (docs/scrapyd.md). An unset or empty variable keeps
+# the value above; `newsarchive crawl`'s own options still win, and so does a job's `-s`.
+#   NEWSARCHIVE_DB          the archive: an SQLite file path or an SQLAlchemy URL
+#   NEWSARCHIVE_USER_AGENT  who we say we are: a deployment names its own contact here
+#   NEWSARCHIVE_DELAY       seconds between requests to a site, as `newsarchive crawl --delay`
+if _archive := os.environ.get("NEWSARCHIVE_DB"):
+    from archive_db.engine import sqlite_url_of
+
+    ARCHIVE_DB_URL = sqlite_url_of(_archive)  # a relative path is taken from the cwd, now
+if _user_agent := os.environ.get("NEWSARCHIVE_USER_AGENT"):
+    USER_AGENT = _user_agent
+if _delay := os.environ.get("NEWSARCHIVE_DELAY"):
+    try:
+        DOWNLOAD_DELAY = float(_delay)
+    except ValueError:
+        raise ValueError(f"NEWSARCHIVE_DELAY must be seconds, not {_delay!r}") from None
+    if not 0 <= DOWNLOAD_DELAY < float("inf"):  # also refuses nan
+        raise ValueError(f"NEWSARCHIVE_DELAY must be 0 or more seconds, not {_delay!r}")
+    # As --delay: 0 turns AutoThrottle off; otherwise it never starts below the delay.
+    AUTOTHROTTLE_ENABLED = DOWNLOAD_DELAY > 0
+    AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, AUTOTHROTTLE_START_DELAY)
