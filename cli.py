@@ -1513,5 +1513,10 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
+from commands.sites import sites  # noqa: E402
+
+cli.add_command(sites)
+
+
 if __name__ == "__main__":
     sys.exit(main())

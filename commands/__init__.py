@@ -1,0 +1,1 @@
+"""Click commands of `newsarchive`, each module registered at the bottom of cli.py."""
