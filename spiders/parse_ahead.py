@@ -142,9 +142,9 @@ class ParseAheadMiddleware:
     def spider_opened(self) -> None:
         self.workers = [self._start_worker() for _ in range(self.processes)]
 
-    def spider_closed(self) -> defer.Deferred[Any]:
+    async def spider_closed(self) -> None:
         """Close the workers' input, so each ends after its last page; kill the ones
-        still running after STOP_TIMEOUT."""
+        still running after STOP_TIMEOUT. The crawl closes once they have ended."""
         from twisted.internet import reactor
 
         self.closing = True
@@ -161,7 +161,7 @@ class ParseAheadMiddleware:
         timer = reactor.callLater(STOP_TIMEOUT, kill_stragglers)  # type: ignore[attr-defined]
         ended = defer.DeferredList([worker.ended for worker in running])
         ended.addBoth(lambda result: timer.cancel() if timer.active() else None)
-        return ended
+        await maybe_deferred_to_future(ended)
 
     def _start_worker(self) -> ParserProcess:
         from twisted.internet import reactor  # the one Scrapy installed, once it has
