@@ -81,8 +81,14 @@ class ArticleRecord:
     related: tuple[RelatedLink, ...]
     images: tuple[ArticleImage, ...]
     provenance: Mapping[str, str]  # field -> how it was found, e.g. {"published": "json-ld"}
-    # Not part of the JSON record: when the page was fetched (aware UTC), for the archive.
+    # Not part of the JSON record nor of its content: how the page was fetched, for the
+    # archive. When (aware UTC); the response's validators (ETag and Last-Modified headers,
+    # as sent) for the next crawl's conditional request; the date the sitemap or feed that
+    # listed the page gave it (aware UTC), if one did.
     fetched_at: datetime | None = field(default=None, compare=False)
+    etag: str | None = field(default=None, compare=False)
+    http_last_modified: str | None = field(default=None, compare=False)
+    listed_modified_at: datetime | None = field(default=None, compare=False)
 
     @property
     def archive_key(self) -> str:
@@ -109,6 +115,45 @@ class FetchRecovered:
 
     urls: tuple[str, ...]  # the URL asked for, any redirect hops, the URL that answered
     fetched_at: datetime  # aware UTC
+
+
+@dataclass(frozen=True, slots=True)
+class PageNotModified:
+    """An archived article's page answered a conditional request with 304 Not Modified:
+    the archived content is still what the site serves."""
+
+    url: str  # as asked
+    article_id: int  # the archived article (ArchivedPage.article_id)
+    checked_at: datetime  # aware UTC
+    listed_modified_at: datetime | None = None  # the listing's date for it, if any
+
+
+@dataclass(frozen=True, slots=True)
+class PageGone:
+    """An archived article's page answered 404 or 410: the article stays, marked gone."""
+
+    url: str  # as asked
+    article_id: int
+    status: int  # 404 or 410
+    gone_at: datetime  # aware UTC
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPage:
+    """What a crawl needs to know of an archived article to decide whether (and how) to
+    fetch its page again: read from the archive, handed to the spider."""
+
+    article_id: int
+    url: str  # as last fetched
+    canonical_url: str | None
+    etag: str | None  # of the last full response
+    http_last_modified: str | None  # the header, as sent
+    last_checked_at: datetime | None  # last 200 or 304 (aware UTC)
+    listed_modified_at: datetime | None  # the listing's date when last checked
+    published_at: datetime | None  # aware UTC
+    first_seen_at: datetime
+    gone_at: datetime | None  # set once the page answered 404 or 410
+    gone_status: int | None
 
 
 def _iso(value: date | datetime | None) -> str | None:

@@ -28,6 +28,16 @@ Decisions worth knowing:
   are not followed (``spider/barren_stop``). Endless calendars and paginations that list
   nothing new stop after a few pages; a section whose pages keep listing new articles is
   followed to its end, however long.
+- Incremental crawls: with ``archived_pages=`` (``spiders.incremental.ArchivedPages``, read
+  from the archive by the CLI), a link to an archived article's page is followed only when
+  the page is due (``RecheckPolicy.is_due``: its sitemap or feed date moved, it is young, or
+  its periodic re-check came; ``incremental/skipped`` otherwise), and then with
+  If-None-Match / If-Modified-Since. Archived pages due by age are also asked for at the
+  start, linked or not (deleted pages are linked nowhere). A 304 becomes an
+  ``items.PageNotModified`` and is not read; a 404 or 410 an ``items.PageGone`` besides
+  its FetchFailure. A listing page whose
+  article links are all archived and not due brings no new candidate, so it is barren: a
+  second run stops paginating a section after BARREN_PAGE_LIMIT pages of old articles.
 - Past failures (``past_failures=``, read from the archive by the CLI) are fetched again,
   after the start URLs, unless the server said 410 Gone or the URL has already failed
   ``FAILED_URL_MAX_ATTEMPTS`` times without a success in between (``spider/retry_given_up``).
@@ -37,10 +47,11 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -57,17 +68,26 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 import parsers
-from items import ArticleRecord, FetchFailure, FetchRecovered
+from items import (
+    ArchivedPage,
+    ArticleRecord,
+    FetchFailure,
+    FetchRecovered,
+    PageGone,
+    PageNotModified,
+)
 from parsers.links import page_feeds, page_links
 from profiles import SiteProfile, load_profile, profile_for_url
 from spiders.feeds import (
     DocumentKind,
+    ListedUrl,
     document_kind,
-    feed_item_links,
+    feed_entries,
     robots_sitemaps,
-    sitemap_locations,
+    sitemap_entries,
     unpacked,
 )
+from spiders.incremental import RECHECK_EVERY_DAYS, RECHECK_YOUNG_DAYS, ArchivedPages, RecheckPolicy
 from spiders.links import (
     Frontier,
     Link,
@@ -87,6 +107,7 @@ from spiders.parse_ahead import LINKS_AHEAD, PARSED_AHEAD
 from spiders.urls import UrlSet, canonical_url
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
 
 # Scheduler priorities: start URLs and robots.txt first, then article candidates, then the
@@ -103,6 +124,12 @@ PRIORITY_LISTING = 0
 BARREN_PAGE_LIMIT = 3
 FAILED_URL_MAX_ATTEMPTS = 5
 GONE = 410  # the server says the page is gone for good: never retried from the archive
+NOT_MODIFIED = 304
+GONE_STATUSES = (404, GONE)  # an archived article's page answering these is marked gone
+_CANDIDATES = frozenset({LinkKind.ARTICLE, LinkKind.PAGE})
+# request.meta keys: the archived article a request re-checks, and its listing's date.
+ARCHIVED_ID = "archived_id"
+LISTED_AT = "listed_at"
 
 _TARGET_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -176,6 +203,7 @@ class NewsSpider(scrapy.Spider):
         profile: SiteProfile | None = None,
         profiles: Sequence[SiteProfile] = (),
         past_failures: Sequence[FetchFailure] = (),
+        archived_pages: ArchivedPages | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -192,6 +220,33 @@ class NewsSpider(scrapy.Spider):
         self._archived = UrlSet()  # archive keys of the records yielded so far
         self.past_failures = tuple(past_failures)  # unresolved, from earlier crawls
         self._failed_urls = {failure.url for failure in self.past_failures}
+        self.archived_pages = archived_pages if archived_pages is not None else ArchivedPages()
+        # Given by the caller (the CLI reads the archive before the crawl); when not, the
+        # archive state extension hands it over at spider_opened (`use_archive_state`).
+        self.archive_state_given = bool(past_failures) or archived_pages is not None
+        self.recheck = RecheckPolicy()  # from the RECHECK_* settings, in from_crawler
+        self.started_at = datetime.now(UTC)  # the "now" of every re-check decision
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.recheck = RecheckPolicy(
+            young_days=settings.getfloat("RECHECK_YOUNG_DAYS", RECHECK_YOUNG_DAYS),
+            every_days=settings.getfloat("RECHECK_EVERY_DAYS", RECHECK_EVERY_DAYS),
+            recheck_all=settings.getbool("RECHECK_ALL"),
+        )
+        return spider
+
+    def use_archive_state(
+        self, *, past_failures: Sequence[FetchFailure], archived_pages: Iterable[ArchivedPage]
+    ) -> None:
+        """What the archive holds of the crawled sites, read once the crawl has opened (by
+        pipelines.archive_state for `scrapy crawl` and scrapyd jobs), before start()."""
+        self.past_failures = tuple(past_failures)
+        self._failed_urls = {failure.url for failure in self.past_failures}
+        self.archived_pages = ArchivedPages(archived_pages)
+        self.archive_state_given = True
 
     # ---- start -------------------------------------------------------------------------
 
@@ -216,6 +271,8 @@ class NewsSpider(scrapy.Spider):
                     yield robots
         for request in self._retry_requests():
             yield request
+        for request in self._recheck_requests():
+            yield request
 
     def _retry_requests(self) -> Iterator[Request]:
         """Requests for the URLs of past failures still worth another try (see module doc)."""
@@ -235,7 +292,25 @@ class NewsSpider(scrapy.Spider):
             if link is None or link.kind is LinkKind.SKIP:  # a start URL, or off this crawl
                 continue
             stats.inc_value("spider/retry_failed")
-            yield self._request(link.url, link.kind, priority=PRIORITY_ARTICLE)
+            yield self._request(
+                link.url, link.kind, priority=PRIORITY_ARTICLE, **self._recheck_arguments(link.url)
+            )
+
+    def _recheck_requests(self) -> Iterator[Request]:
+        """Requests for the archived pages due by age (young, or their periodic re-check),
+        whether or not a page of this crawl links to them (see spiders/incremental.py)."""
+        stats = self.crawler.stats
+        for page in self.archived_pages:
+            reason = self.recheck.is_due(page, None, self.started_at)
+            if reason is None:
+                continue
+            link = self.frontier.admit(page.url)
+            if link is None or link.kind is LinkKind.SKIP:  # a start URL, or off this crawl
+                continue
+            stats.inc_value(f"incremental/due/{reason}")
+            yield self._request(
+                link.url, link.kind, priority=PRIORITY_ARTICLE, **self._recheck_arguments(link.url)
+            )
 
     def _robots_request(self, url: str) -> Request | None:
         """For a bare homepage, its robots.txt, whose ``Sitemap:`` lines list the sitemaps.
@@ -258,18 +333,49 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _request(
-        self, url: str, kind: LinkKind, *, priority: int, start: bool = False, barren: int = 0
+        self,
+        url: str,
+        kind: LinkKind,
+        *,
+        priority: int,
+        start: bool = False,
+        barren: int = 0,
+        headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Request:
         return Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             priority=priority,
-            meta={"link_kind": kind.value, "start": start, "barren": barren},
+            headers=headers,
+            meta={"link_kind": kind.value, "start": start, "barren": barren, **(meta or {})},
         )
 
-    def _admit(self, url: str) -> Link | None:
-        """A link found in a page, sitemap or feed, if new and worth fetching (counted)."""
+    def _recheck_arguments(
+        self, url: str, listed_at: datetime | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The conditional headers and meta of a request for `url` if it is an archived
+        article's page (a 304 then reaches the callback); nothing otherwise."""
+        page = self.archived_pages.get(url)
+        if page is None:
+            return {"meta": {LISTED_AT: listed_at}} if listed_at else {}
+        return {
+            "headers": page.conditional_headers(),
+            "meta": {
+                ARCHIVED_ID: page.article_id,
+                LISTED_AT: listed_at,
+                "handle_httpstatus_list": [NOT_MODIFIED],
+            },
+        }
+
+    def _admit(self, url: str, *, listed_at: datetime | None = None) -> Link | None:
+        """A link found in a page, sitemap or feed, if new and worth fetching (counted).
+
+        `listed_at` is the date a sitemap or feed gives the page. A link to an archived
+        article's page that is not due is not admitted, and is forgotten again, so that a
+        sitemap or feed dating it later in the crawl still gets it fetched.
+        """
         link = self.frontier.admit(url)
         if link is None:
             return None
@@ -277,17 +383,32 @@ class NewsSpider(scrapy.Spider):
         if link.kind is LinkKind.SKIP:
             stats.inc_value(f"links/skip/{link.reason}")
             return None
+        if link.kind in _CANDIDATES and (page := self.archived_pages.get(link.url)) is not None:
+            reason = self.recheck.is_due(page, listed_at, self.started_at)
+            if reason is None:
+                self.frontier.forget(link.url)
+                stats.inc_value("incremental/skipped")
+                return None
+            stats.inc_value(f"incremental/due/{reason}")
         stats.inc_value(f"links/{link.kind.value}")
         return link
 
-    def _link_request(self, link: Link, *, barren: int = 0) -> Request:
+    def _link_request(
+        self, link: Link, *, barren: int = 0, listed_at: datetime | None = None
+    ) -> Request:
         priority = PRIORITY_ARTICLE if link.kind is LinkKind.ARTICLE else PRIORITY_LISTING
-        return self._request(link.url, link.kind, priority=priority, barren=barren)
+        return self._request(
+            link.url,
+            link.kind,
+            priority=priority,
+            barren=barren,
+            **self._recheck_arguments(link.url, listed_at),
+        )
 
-    def _follow(self, url: str) -> Request | None:
-        """A Request for a link found in a sitemap or feed; None if seen or skipped."""
-        link = self._admit(url)
-        return None if link is None else self._link_request(link)
+    def _follow(self, entry: ListedUrl) -> Request | None:
+        """A Request for an entry of a sitemap or feed; None if seen, skipped or not due."""
+        link = self._admit(entry.url, listed_at=entry.modified_at)
+        return None if link is None else self._link_request(link, listed_at=entry.modified_at)
 
     def _follow_document(self, url: str) -> Request | None:
         """A Request for a sitemap or feed named by robots.txt, a sitemap index or a page."""
@@ -310,11 +431,21 @@ class NewsSpider(scrapy.Spider):
 
     def parse(
         self, response: Response, **kwargs: Any
-    ) -> Iterator[Request | ArticleRecord | FetchRecovered]:
-        """Any fetched document: a sitemap, a feed or an HTML page, told apart by content."""
+    ) -> Iterator[Request | ArticleRecord | FetchRecovered | PageNotModified]:
+        """Any fetched document: a sitemap, a feed or an HTML page, told apart by content;
+        a 304 to a conditional request for an archived article's page."""
         self.frontier.mark_seen(response.url)  # the URL a redirect ended at
         if self._failed_urls and (recovered := self._recovered(response)):
             yield recovered
+        if response.status == NOT_MODIFIED:  # only re-checks of archived pages let one in
+            self.crawler.stats.inc_value("incremental/not_modified")
+            yield PageNotModified(
+                url=asked_url(response.request) if response.request else response.url,
+                article_id=response.meta[ARCHIVED_ID],
+                checked_at=datetime.now(UTC),
+                listed_modified_at=response.meta.get(LISTED_AT),
+            )
+            return
         try:
             body = unpacked(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         except ValueError as error:
@@ -325,13 +456,13 @@ class NewsSpider(scrapy.Spider):
         kind = document_kind(body, content_type)
         self.crawler.stats.inc_value(f"spider/documents/{kind.value}")
         if kind is DocumentKind.SITEMAP_INDEX:
-            for url in sitemap_locations(body, response.url):
-                if request := self._follow_document(url):
+            for entry in sitemap_entries(body, response.url):
+                if request := self._follow_document(entry.url):
                     yield request
         elif kind is DocumentKind.SITEMAP:
-            yield from self._follow_all(sitemap_locations(body, response.url))
+            yield from self._follow_all(sitemap_entries(body, response.url))
         elif kind is DocumentKind.FEED:
-            yield from self._follow_all(feed_item_links(body, response.url))
+            yield from self._follow_all(feed_entries(body, response.url))
         elif kind is DocumentKind.HTML:
             # An XHTML page served as XML, or a page behind a gzip file: read it as HTML.
             if not isinstance(response, HtmlResponse) or body is not response.body:
@@ -352,9 +483,9 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("spider/recovered")
         return FetchRecovered(urls=urls, fetched_at=datetime.now(UTC))
 
-    def _follow_all(self, urls: Iterable[str]) -> Iterator[Request]:
-        for url in urls:
-            if request := self._follow(url):
+    def _follow_all(self, entries: Iterable[ListedUrl]) -> Iterator[Request]:
+        for entry in entries:
+            if request := self._follow(entry):
                 yield request
 
     def _parse_page(
@@ -414,9 +545,10 @@ class NewsSpider(scrapy.Spider):
         ``spiders.parse_ahead`` parses with these in a worker process before the callback
         runs; the callback parses with the same ones when no worker did.
         """
-        if not isinstance(response, HtmlResponse) or request.meta.get("link_kind") not in (
-            LinkKind.ARTICLE.value,
-            LinkKind.PAGE.value,
+        if (
+            not isinstance(response, HtmlResponse)
+            or not 200 <= response.status < 300  # a 304 has no body to read
+            or request.meta.get("link_kind") not in (LinkKind.ARTICLE.value, LinkKind.PAGE.value)
         ):
             return None
         content_type = content_type_of(response)
@@ -437,6 +569,19 @@ class NewsSpider(scrapy.Spider):
         }
 
     def _parse_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
+        record = self._read_article(response, content_type)
+        if record is None:
+            return None
+        # How it was fetched, for the next crawl's decision (not part of its content).
+        headers = response.headers
+        return dataclasses.replace(
+            record,
+            etag=_header(headers.get(b"ETag")),
+            http_last_modified=_header(headers.get(b"Last-Modified")),
+            listed_modified_at=response.meta.get(LISTED_AT),
+        )
+
+    def _read_article(self, response: TextResponse, content_type: str) -> ArticleRecord | None:
         if PARSED_AHEAD in response.meta:
             record = response.meta.pop(PARSED_AHEAD)
         else:
@@ -462,7 +607,7 @@ class NewsSpider(scrapy.Spider):
 
     # ---- errbacks ----------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure | PageGone]:
         """A FetchFailure for a failed fetch; nothing for a request dropped on purpose."""
         request: Request = failure.request  # type: ignore[attr-defined]
         error = failure.value
@@ -482,8 +627,17 @@ class NewsSpider(scrapy.Spider):
         url = asked_url(request)
         self.logger.info("Fetch failed: %s (%s)", url, reason)
         self.crawler.stats.inc_value("spider/fetch_failures")
-        yield FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC), status=status)
+        failed_at = datetime.now(UTC)
+        yield FetchFailure(url=url, reason=reason, failed_at=failed_at, status=status)
+        if status in GONE_STATUSES and (article_id := request.meta.get(ARCHIVED_ID)) is not None:
+            self.crawler.stats.inc_value("incremental/gone")
+            yield PageGone(url=url, article_id=article_id, status=status, gone_at=failed_at)
 
     def on_robots_error(self, failure: Failure) -> None:
         """A missing or unreachable robots.txt only means no sitemaps from it."""
         self.crawler.stats.inc_value("spider/robots_unavailable")
+
+
+def _header(value: bytes | None) -> str | None:
+    """A response header's value as text (HTTP headers are Latin-1); None when absent."""
+    return value.decode("latin-1").strip() or None if value else None
