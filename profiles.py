@@ -243,12 +243,22 @@ def read_profile(path: Path) -> SiteProfile:
 
 
 def profile_for_url(url: str) -> SiteProfile:
-    """An ad hoc profile for a bare start URL: its host (with and without www.) is the site."""
-    host = urlsplit(url).hostname
+    """An ad hoc profile for a bare start URL: its host (with and without www.) is the site.
+
+    The name carries an explicit port (``127.0.0.1-8765``): two servers on one host are two
+    sites, with their own crawl lock, job folder and runs.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
     if not host:
         raise ProfileError(f"not a URL with a host name: {url!r}")
     bare = host.removeprefix("www.")
-    return SiteProfile(name=bare, start_urls=(url,), domains=(bare,))
+    try:
+        port = parts.port
+    except ValueError:
+        raise ProfileError(f"not a valid port in {url!r}") from None
+    name = bare if port is None else f"{bare}-{port}"
+    return SiteProfile(name=name, start_urls=(url,), domains=(bare,))
 
 
 # --- writing -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 import settings
 from cli import EXIT_ARCHIVE, EXIT_BAD_INPUT, EXIT_CRAWL_INCOMPLETE, EXIT_OK, EXIT_USAGE, main
 from parsers import parse_article
-from profiles import load_profile
+from profiles import load_profile, profile_for_url
 from siteprobe import REPORT_FIELDS
 from tests.sites_server import article_page, html, serve_tiny_site, text
 from tests.spiders.fixture_site import PRIVATE_ARTICLE, SiteServer, serve_site
@@ -158,7 +158,8 @@ def test_check_prints_a_table_and_a_line_per_page(
     code = main(["sites", "check", site.base_url + "/", "--delay", "0", "--sample", "3"])
     assert code == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("checked 127.0.0.1: 3 pages fetched, ")
+    name = profile_for_url(site.base_url + "/").name  # host and port
+    assert lines[0].startswith(f"checked {name}: 3 pages fetched, ")
     fields = [line.split("\t")[0] for line in lines[2 : 2 + len(REPORT_FIELDS)]]
     assert fields == list(REPORT_FIELDS)
     pages = [line for line in lines if line.startswith(("article: ", "skipped: "))]
@@ -195,7 +196,8 @@ def test_check_of_a_site_without_articles_exits_3(
         code = main(["sites", "check", tiny.base_url + "/", "--delay", "0"])
     assert code == EXIT_BAD_INPUT
     error = one_line_error(capsys.readouterr().err)
-    assert error == "Error: no article could be fetched from 127.0.0.1: 1 HTTP 404 Not Found"
+    name = profile_for_url(tiny.base_url + "/").name
+    assert error == f"Error: no article could be fetched from {name}: 1 HTTP 404 Not Found"
 
 
 def test_min_share_fails_a_check_whose_articles_lack_a_core_field(

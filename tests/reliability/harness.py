@@ -12,6 +12,12 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -155,3 +161,125 @@ def lock_complaints(result: subprocess.CompletedProcess[str]) -> list[str]:
         for line in result.stderr.splitlines()
         if LOCKED.search(line) or STDERR_ALARMS.search(line)
     ]
+
+
+# --- a site that takes its time ---------------------------------------------------------
+
+ARTICLES_PER_LISTING = 10
+STORY = (
+    "{title} was the talk of Tuesday's meeting of the borough council, where councillors "
+    "heard from residents, officers and campaigners for more than two hours.",
+    "Officials said figures published this week showed a clear change compared with the "
+    "same period last year, but warned that one quarter of data was too little to judge.",
+    "Opposition members asked for an independent review, and for the full report to be "
+    "published before the next meeting so that residents could read the evidence.",
+)
+
+
+@dataclass
+class PacedSite:
+    """A news site on 127.0.0.1 whose article pages each take `delay` seconds to answer,
+    so that a crawl of it lasts long enough to be stopped midway; it logs every request."""
+
+    articles: int
+    delay: float
+    base_url: str = ""
+    requests: list[str] = field(default_factory=list)  # paths, in order of arrival
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def article_paths(self) -> list[str]:
+        return [self.article_path(number) for number in range(self.articles)]
+
+    @staticmethod
+    def article_path(number: int) -> str:
+        return f"/news/2026/05/{number % 28 + 1:02d}/council-story-{number}/"
+
+    def listing_count(self) -> int:
+        return -(-self.articles // ARTICLES_PER_LISTING)
+
+    def fetched(self) -> list[str]:
+        with self.lock:
+            return list(self.requests)
+
+    def page(self, path: str) -> bytes | None:
+        """The page at `path`, None for a 404."""
+        if path == "/robots.txt":
+            return b"User-agent: *\nAllow: /\n"
+        if path == "/":
+            links = [f"/news/page/{page}/" for page in range(1, self.listing_count() + 1)]
+            return html(
+                "Latest news", "".join(f'<p><a href="{link}">More</a></p>' for link in links)
+            )
+        if match := re.fullmatch(r"/news/page/(\d+)/", path):
+            first = (int(match[1]) - 1) * ARTICLES_PER_LISTING
+            numbers = range(first, min(first + ARTICLES_PER_LISTING, self.articles))
+            return html(
+                "News",
+                "".join(
+                    f'<h2><a href="{self.article_path(n)}">Council story {n}</a></h2>'
+                    for n in numbers
+                ),
+            )
+        if match := re.fullmatch(r"/news/2026/05/(\d\d)/council-story-(\d+)/", path):
+            number = int(match[2])
+            if number >= self.articles or path != self.article_path(number):
+                return None
+            time.sleep(self.delay)
+            title = f"Council story {number}"
+            paragraphs = "".join(f"<p>{text.format(title=title)}</p>" for text in STORY)
+            head = (
+                f'<link rel="canonical" href="{self.base_url}{path}">'
+                '<meta property="og:type" content="article">'
+                f'<meta property="article:published_time" content="2026-05-{match[1]}T08:30:00Z">'
+            )
+            return html(title, f"<article><h1>{title}</h1>{paragraphs}</article>", head=head)
+        return None
+
+
+def html(title: str, body: str, *, head: str = "") -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"{head}</head><body><main>{body}</main></body></html>"
+    ).encode()
+
+
+class PacedHandler(BaseHTTPRequestHandler):
+    site: PacedSite
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+        return
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        with self.site.lock:
+            self.site.requests.append(path)
+        body = self.site.page(path)
+        self.send_response(404 if body is None else 200)
+        self.send_header("Content-Type", "text/plain" if path == "/robots.txt" else "text/html")
+        body = body or b"not found"
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # a crawl killed mid-answer
+            return
+
+
+@contextmanager
+def serve_paced_site(*, articles: int = 60, delay: float = 0.05) -> Iterator[PacedSite]:
+    """Serve a PacedSite on 127.0.0.1 (a free port) for the duration of the block."""
+    site = PacedSite(articles=articles, delay=delay)
+    handler = type("Handler", (PacedHandler,), {"site": site})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="paced-site", daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

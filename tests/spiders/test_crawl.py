@@ -108,7 +108,8 @@ def paths(records: list[dict[str, Any]], key: str = "url") -> list[str]:
 
 def test_the_crawl_finishes(crawl: Crawl) -> None:
     assert [r["finish_reason"] for r in crawl.results] == ["finished"]
-    assert crawl.results[0]["site"] == "127.0.0.1"
+    # A start URL's site is named by its host and, when given, its port.
+    assert crawl.results[0]["site"] == f"127.0.0.1-{urlsplit(crawl.server.base_url).port}"
 
 
 def test_every_article_is_yielded_exactly_once(crawl: Crawl) -> None:
@@ -186,8 +187,8 @@ def test_one_crawl_covers_several_sites(tmp_path: Path) -> None:
         other = second.base_url.replace("127.0.0.1", "localhost")
         results = run_driver(tmp_path, [first.base_url, other])
     assert [(r["site"], r["finish_reason"]) for r in results] == [
-        ("127.0.0.1", "finished"),
-        ("localhost", "finished"),
+        (f"127.0.0.1-{urlsplit(first.base_url).port}", "finished"),
+        (f"localhost-{urlsplit(other).port}", "finished"),
     ]
     sites = Counter(record["site"] for record in read_jsonl(tmp_path / "articles.jsonl"))
     assert sites == {"127.0.0.1": len(ARTICLES), "localhost": len(ARTICLES)}

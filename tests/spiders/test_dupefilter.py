@@ -34,7 +34,7 @@ def test_it_filters_the_requests_scrapys_filter_filters() -> None:
     assert seen_by(compact) == expected
 
 
-def test_with_a_job_directory_it_keeps_scrapys_fingerprint_file(tmp_path: Path) -> None:
+def test_with_a_job_directory_its_seen_requests_outlive_the_crawl(tmp_path: Path) -> None:
     compact = CompactDupeFilter.from_crawler(get_crawler(settings_dict={"JOBDIR": str(tmp_path)}))
     assert seen_by(compact) == [False, True, False, True, False, True]
     compact.close("finished")
