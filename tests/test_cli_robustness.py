@@ -41,9 +41,13 @@ from tests.factories import FETCHED_AT, make_record
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTED_CODES = {1, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_ARCHIVE, EXIT_INTERRUPTED}
 # Commands that create or upgrade an archive: a missing or empty file is fine for them.
-ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade"}
+ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade", "schedule"}
 # Arguments that keep a command off the network and off fixed ports.
-EXTRA_OPTIONS = {"demo": ["--port", "0"], "serve": ["--port", "0"]}
+EXTRA_OPTIONS = {
+    "demo": ["--port", "0"],
+    "serve": ["--port", "0"],
+    "schedule": ["--at", "02:30"],
+}
 
 
 def leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -73,7 +77,11 @@ WITH_ARGUMENTS = [
 
 def placeholder_arguments(path: tuple[str, ...], tmp_path: Path) -> list[str]:
     """Values for a command's required arguments that never reach the network."""
-    values = {"targets": "http://127.0.0.1:1/", "url": "http://127.0.0.1:1/x"}
+    values = {
+        "targets": "http://127.0.0.1:1/",
+        "url": "http://127.0.0.1:1/x",
+        "site": "http://127.0.0.1:1/",
+    }
     arguments = [
         values.get(param.name or "", str(tmp_path / "case"))
         if "case" in (param.name or "")

@@ -1,0 +1,103 @@
+"""`newsarchive runs`: past crawl runs with their counts and how each ended."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from cli import EXIT_OK, db_option, emit_rows, format_option, open_reader
+
+if TYPE_CHECKING:
+    from archive_db.queries import CrawlRunSummary
+
+RUN_COLUMNS = (
+    "id",
+    "site",
+    "started",
+    "duration",
+    "outcome",
+    "pages",
+    "new",
+    "updated",
+    "unchanged",
+    "failures",
+)
+
+
+def outcome_of(run: CrawlRunSummary) -> str:
+    """How a run ended: finished, incomplete (with Scrapy's reason), or "running or killed"
+    for a run that never recorded its end (only the crawl's lock can tell the two apart)."""
+    if run.finished_at is None:
+        return "running or killed"
+    if run.finish_reason == "finished":
+        return "finished"
+    return f"incomplete: {run.finish_reason or 'no reason recorded'}"
+
+
+def readable_duration(seconds: float) -> str:
+    """1h02m03s, 4m05s or 6s: a duration a person reads at a glance."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def run_row(run: CrawlRunSummary, fmt: str) -> tuple[object, ...]:
+    """A table shows local time and a readable duration; JSON and CSV, for scripts, an
+    ISO 8601 UTC start and the duration in seconds."""
+    seconds = (
+        None if run.finished_at is None else (run.finished_at - run.started_at).total_seconds()
+    )
+    if fmt == "table":
+        started: object = run.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        duration: object = None if seconds is None else readable_duration(seconds)
+    else:
+        started, duration = run.started_at, seconds
+    return (
+        run.id,
+        run.site,
+        started,
+        duration,
+        outcome_of(run),
+        run.pages,
+        run.inserted,
+        run.updated,
+        run.unchanged,
+        run.failures,
+    )
+
+
+@click.command()
+@db_option
+@click.option("--site", help="Only runs of this site (its profile name, e.g. chamberlainfiles).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Show at most N runs, the newest.",
+)
+@format_option()
+def runs(db: str, site: str | None, limit: int, fmt: str) -> int:
+    """List past crawl runs, newest first: when each started, how long it took, how it
+    ended, and its pages, new, updated and unchanged articles and fetch failures. A run
+    that never recorded its end is still running, or was killed.
+
+    \b
+    Example:
+      newsarchive runs --site chamberlainfiles --limit 7
+    """
+    from sqlalchemy.orm import Session
+
+    from archive_db.queries import crawl_runs
+
+    engine = open_reader(db)
+    try:
+        with Session(engine) as session:
+            summaries = crawl_runs(session, site=site.strip() if site else None, limit=limit)
+    finally:
+        engine.dispose()
+    emit_rows(RUN_COLUMNS, [run_row(run, fmt) for run in summaries], fmt)
+    return EXIT_OK
