@@ -3,14 +3,26 @@
 Exit codes (the README's "Exit codes" section says when each happens):
 
 - 0: done.
-- 1: a crawl that did not finish cleanly (a limit, an interrupt, a failure).
+- 1: a crawl that did not finish cleanly (a limit, an interrupt, a failure); `sites check
+  --min-share` found a core field below the share.
 - 2: wrong usage: an unknown option or command, a malformed option value (date, URL,
-  empty --db), an unknown profile, a URL scheme other than http(s).
+  empty --db, `schedule --at`), an unknown profile, a URL scheme other than http(s), a
+  profile name that cannot be a file name, `sites add` onto an existing profile.
 - 3: bad input: a missing, unreadable or non-HTML file, a FIFO or device given as a page,
-  an unreachable URL, a search query or SQL the archive rejects or refuses.
+  an unreachable URL, a search query or SQL the archive rejects or refuses, a site `sites
+  add`/`check` cannot reach or whose sampled pages are not articles.
 - 4: the archive or an output file cannot be opened or written: not an archive, an older
   or newer schema, a malformed database URL, an unreachable server or wrong credentials,
   a full disk or a file-size limit (ENOSPC, EFBIG), an I/O error.
+- 5: a crawl finished, but some pages failed in this run: each is recorded as a fetch
+  failure (`newsarchive stats`) and fetched again by the next crawl; every good article
+  was stored.
+- 6: `crawl --fail-on-drift`, and a crawled site's extraction drifted: a field (title,
+  date, author, body) was found on far fewer articles than in the site's previous runs,
+  as when its template changes (see archive_db/health.py). Without the option the drift
+  is reported on stderr and the exit code is as if there were none.
+- 75: a crawl of the same site into the same archive (or with the same job folder) is
+  running already; try again later (EX_TEMPFAIL, which cron wrappers retry).
 - 130: interrupted by Ctrl-C (SIGINT) or SIGTERM; no half-written output file is left.
 
 Every expected failure is one line on stderr, never a traceback; passwords in database
@@ -55,6 +67,9 @@ EXIT_CRAWL_INCOMPLETE = 1
 EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_ARCHIVE = 4
+EXIT_PARTIAL = 5
+EXIT_DRIFT = 6
+EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130
 
 DEFAULT_DB = "archive.sqlite"
@@ -160,7 +175,8 @@ def check_http_url(url: str) -> None:
 
 
 def resolve_target(target: str) -> SiteProfile:
-    """A start URL becomes an ad hoc profile; anything else names a bundled or file profile."""
+    """A start URL becomes an ad hoc profile; anything else names a profile: the user's own,
+    a bundled one, or a .toml file."""
     if target.startswith(("http://", "https://")):
         check_http_url(target)
         try:
@@ -194,9 +210,19 @@ def prepare_archive(db: str) -> str:
 
 
 def run_and_report(
-    profiles: list[SiteProfile], *, db_url: str, options: dict[str, Any], arguments: dict[str, Any]
+    profiles: list[SiteProfile],
+    *,
+    db_url: str,
+    options: dict[str, Any],
+    arguments: dict[str, Any],
+    fail_on_drift: bool = False,
 ) -> int:
-    """Run one crawl over the profiles, print the summary, and return the exit code.
+    """Run one crawl over the profiles, print the summary, and return the exit code:
+    EXIT_PARTIAL, not EXIT_OK, when every site finished but pages failed in this run.
+
+    A site whose extraction drifted gets a line on stderr per field; with `fail_on_drift`
+    the exit code says so too (EXIT_DRIFT), unless an archive error or a site no page of
+    which answered says something worse.
 
     The archive's unresolved failures on the crawled sites go to the spiders, which fetch
     them again (up to settings.FAILED_URL_MAX_ATTEMPTS times, never after a 410).
@@ -204,7 +230,8 @@ def run_and_report(
     from sqlalchemy.orm import Session
 
     from archive_db.engine import make_engine
-    from archive_db.queries import unresolved_failures_on
+    from archive_db.queries import archived_pages_on, unresolved_failures_on
+    from spiders.incremental import ArchivedPages
     from spiders.runner import CrawlOptions, run_crawl
 
     engine = make_engine(db_url)
@@ -212,10 +239,23 @@ def run_and_report(
         with Session(engine) as session:
             domains = [domain for profile in profiles for domain in profile.domains]
             past_failures = unresolved_failures_on(session, domains)
+            # Archived articles are fetched again only when due (RECHECK_* settings).
+            archived_pages = ArchivedPages(archived_pages_on(session, domains))
     finally:
         engine.dispose()
     crawl_options = CrawlOptions(
-        db_url=db_url, run_arguments=arguments, past_failures=past_failures, **options
+        db_url=db_url,
+        run_arguments=arguments,
+        past_failures=past_failures,
+        archived_pages=archived_pages,
+        # A live line on a terminal; under cron, a plain line a minute (spiders/progress.py).
+        # The CLI holds the sites' crawl locks itself (`crawl_locks`), and hands the archive's
+        # state over above: the archive state extension has nothing left to do.
+        settings={
+            "PROGRESS": "live" if sys.stderr.isatty() else "plain",
+            "ARCHIVE_CRAWL_LOCK": False,
+        },
+        **options,
     )
     results = run_crawl(profiles, crawl_options)
     print_summary(results)
@@ -225,12 +265,43 @@ def run_and_report(
     ]
     if archive_errors:
         raise UserError("; ".join(archive_errors), EXIT_ARCHIVE)
+    drifted = report_drift(db_url, [result.site for result in results])
     unreachable = [r.site for r in results if not r.stats.get("response_received_count")]
     if unreachable:
         raise UserError(
             f"could not reach {', '.join(unreachable)}: no page answered ({latest_failure(db_url)})"
         )
-    return EXIT_OK if all(r.finish_reason == "finished" for r in results) else EXIT_CRAWL_INCOMPLETE
+    if drifted and fail_on_drift:
+        return EXIT_DRIFT
+    if not all(r.finish_reason == "finished" for r in results):
+        return EXIT_CRAWL_INCOMPLETE
+    return EXIT_PARTIAL if any(failed_pages(r.stats) for r in results) else EXIT_OK
+
+
+def failed_pages(stats: dict[str, Any]) -> int:
+    """Pages that failed in the run, but for archived articles the site has deleted: a 404 or
+    410 there is recorded (as a failure, and the article marked gone) but is no fault of the
+    crawl, and a nightly job must not report it as a partial failure night after night."""
+    return int(stats.get("archive/failures", 0)) - int(stats.get("archive/gone", 0))
+
+
+def report_drift(db_url: str, sites: Iterable[str]) -> bool:
+    """Print a line on stderr for each field that drifted in the latest run of each site
+    (archive_db/health.py says when a fall is sharp); return whether any did."""
+    from sqlalchemy.orm import Session
+
+    from archive_db.engine import readonly_engine
+    from archive_db.health import describe_drift, latest_drift
+
+    engine = readonly_engine(db_url)
+    try:
+        with Session(engine) as session:
+            drifts = [drift for site in sites for drift in latest_drift(session, site)]
+    finally:
+        engine.dispose()
+    for drift in drifts:
+        click.echo(f"drift: {describe_drift(drift)}", err=True)
+    return bool(drifts)
 
 
 def latest_failure(db_url: str) -> str:
@@ -256,6 +327,7 @@ SUMMARY_COLUMNS = (
     ("new", "archive/inserted"),
     ("updated", "archive/updated"),
     ("unchanged", "archive/unchanged"),
+    ("not modified", "archive/not_modified"),  # re-checked archived pages that answered 304
     ("not articles", "parser/not_article"),
     ("failures", "archive/failures"),
 )
@@ -326,6 +398,25 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--user-agent", help="User-Agent header (default identifies newsarchive)."
             ),
             click.option(
+                "--recheck-young-days",
+                type=click.FloatRange(min=0),
+                help="Archived articles published less than N days ago are fetched again "
+                "(conditionally) on every crawl. Default 3.",
+            ),
+            click.option(
+                "--recheck-every-days",
+                type=click.FloatRange(min=0),
+                help="Older archived articles are fetched again (conditionally) about every "
+                "N days, or sooner when their sitemap or feed date moves. Default 30.",
+            ),
+            click.option(
+                "--recheck-all",
+                is_flag=True,
+                default=None,
+                help="Fetch every archived article again (conditionally: unchanged pages cost "
+                "a 304), whatever the re-check policy says.",
+            ),
+            click.option(
                 "--log-level",
                 type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
                 default="WARNING",
@@ -340,10 +431,31 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
 @db_option
+@click.option(
+    "--jobdir",
+    metavar="DIR|auto",
+    help="Keep each site's crawl state in DIR/<site>: a crawl stopped by Ctrl-C or SIGTERM "
+    "resumes where it left off at the next run with the same DIR (after kill -9 it starts "
+    "over; nothing is archived twice). `auto`: a folder per archive under "
+    "$NEWSARCHIVE_STATE_DIR, else $XDG_STATE_HOME/newsarchive (~/.local/state/newsarchive).",
+)
+@click.option(
+    "--fail-on-drift",
+    is_flag=True,
+    help="Exit 6 when a site's extraction drifted: a title, date, author or body found on "
+    "far fewer articles than in its previous runs (a template change). Drift is reported "
+    "on stderr either way.",
+)
 @crawl_options
-def crawl(targets: tuple[str, ...], db: str, **options: Any) -> int:
+def crawl(
+    targets: tuple[str, ...], db: str, jobdir: str | None, fail_on_drift: bool, **options: Any
+) -> int:
     """Crawl sites into the archive. TARGET is a start URL (homepage, section page, sitemap
-    or feed) or a site profile (a bundled name such as `chamberlainfiles`, or a .toml path).
+    or feed) or a site profile (one of yours, see `newsarchive sites`, a bundled name such as
+    `chamberlainfiles`, or a .toml path).
+
+    While it runs, it holds a lock per site on the archive: a second crawl of one of its
+    sites into the same archive exits 75 at once.
 
     \b
     Example:
@@ -351,8 +463,58 @@ def crawl(targets: tuple[str, ...], db: str, **options: Any) -> int:
     """
     profiles = [resolve_target(target) for target in targets]
     db_url = prepare_archive(db)
-    arguments = {"command": "crawl", "targets": list(targets), **_given(options)}
-    return run_and_report(profiles, db_url=db_url, options=_given(options), arguments=arguments)
+    jobs = job_root_of(jobdir, db_url)
+    given = _given(options) | ({"jobdir": str(jobs)} if jobs is not None else {})
+    arguments = {"command": "crawl", "targets": list(targets), **given}
+    with crawl_locks(profiles, db_url=db_url, jobs=jobs):
+        return run_and_report(
+            profiles,
+            db_url=db_url,
+            options=given,
+            arguments=arguments,
+            fail_on_drift=fail_on_drift,
+        )
+
+
+def job_root_of(jobdir: str | None, db_url: str) -> Path | None:
+    """The folder of the sites' job folders that --jobdir names (`auto`: the archive's own)."""
+    if jobdir is None:
+        return None
+    if not jobdir.strip():
+        raise UserError("--jobdir is empty: give a folder, or `auto`", EXIT_USAGE)
+    if jobdir != "auto":
+        return Path(jobdir).expanduser().absolute()
+    from archive_db.locks import archive_identity
+    from spiders.runner import default_jobdir
+
+    return default_jobdir(archive_identity(db_url))
+
+
+@contextmanager
+def crawl_locks(profiles: list[SiteProfile], *, db_url: str, jobs: Path | None) -> Iterator[None]:
+    """Hold, for the crawl, each site's lock on the archive and on its job folder; one held
+    by another crawl is a one-line error with EXIT_LOCKED."""
+    from archive_db.engine import ArchiveError
+    from archive_db.locks import CrawlLocked, crawl_lock, job_folder_lock
+    from spiders.runner import job_folder_of
+
+    names = [profile.name for profile in profiles]
+    if jobs is not None and len(set(names)) < len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise UserError(
+            f"two targets are one site ({twice}): with --jobdir, give each site once", EXIT_USAGE
+        )
+    with ExitStack() as stack:
+        try:
+            for name in dict.fromkeys(names):  # two start URLs of one site: one lock
+                stack.enter_context(crawl_lock(db_url, name))
+                if jobs is not None:
+                    stack.enter_context(job_folder_lock(job_folder_of(jobs, name)))
+        except CrawlLocked as error:
+            raise UserError(f"{error}; try again once it has finished", EXIT_LOCKED) from None
+        except ArchiveError as error:
+            raise _archive_error(error) from None
+        yield
 
 
 def _given(options: dict[str, Any]) -> dict[str, Any]:
@@ -406,6 +568,11 @@ def demo(db: str, port: int, serve_only: bool, **options: Any) -> int:
         arguments = {"command": "demo", "targets": [profile.start_urls[0]], **given}
         code = run_and_report([profile], db_url=db_url, options=given, arguments=arguments)
     print_recent_titles(db_url)
+    if code == EXIT_PARTIAL:
+        # The demo site breaks a few pages on purpose, to show failures being recorded: that
+        # is the demo working, not a partial failure of the first command a user runs.
+        click.echo("the demo site's broken pages were recorded as failures, as intended", err=True)
+        return EXIT_OK
     return code
 
 
@@ -1513,10 +1680,17 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-from commands.sites import sites  # noqa: E402
-
-cli.add_command(sites)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m cli` runs this file as __main__: run the `cli` module itself, on whose group
+    # the commands below register (they import helpers from `cli`).
+    from cli import main as main_of_cli
+
+    sys.exit(main_of_cli())
+else:
+    from commands.report import report
+    from commands.runs import runs
+    from commands.schedule import schedule
+    from commands.sites import sites
+
+    for command in (runs, schedule, sites, report):
+        cli.add_command(command)

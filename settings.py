@@ -56,6 +56,15 @@ BARREN_PAGE_LIMIT = 3
 # A URL that failed is fetched again by later crawls, until it has failed this many times
 # with no success in between (a 410 Gone, never); a link to it on the site is still followed.
 FAILED_URL_MAX_ATTEMPTS = 5
+# Incremental crawls (spiders/incremental.py): an archived article's page is fetched again,
+# conditionally, when its sitemap or feed date moved, when it is younger than
+# RECHECK_YOUNG_DAYS (every crawl: news is corrected and updated mostly in its first days),
+# and otherwise about every RECHECK_EVERY_DAYS (late corrections, takedowns and deletions
+# are still seen within a month, at ~1/30 of the archive a night, mostly 304s).
+# RECHECK_ALL re-checks every archived page that is not gone (still conditionally).
+RECHECK_YOUNG_DAYS = 3.0
+RECHECK_EVERY_DAYS = 30.0
+RECHECK_ALL = False
 
 SPIDER_MIDDLEWARES = {
     # Innermost (next to the spider): a callback that raises becomes a FetchFailure.
@@ -84,6 +93,8 @@ PARSE_PROCESSES = min(2, _CORES) if _CORES > 1 else 0
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
+    # Before Validate: the records it drops (no title, no body) are health failures too.
+    "pipelines.health.HealthPipeline": 150,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.deduplicate.DeduplicatePipeline": 300,
     "pipelines.store.ArchivePipeline": 900,
@@ -96,6 +107,18 @@ ARCHIVE_BATCH_SIZE = 100  # articles per transaction
 ARCHIVE_WRITER_THREAD = True
 ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles
+
+# A crawl's progress on stderr (spiders/progress.py): "live", a line per site redrawn on a
+# terminal; "plain", a line per site every PROGRESS_INTERVAL seconds, for logs; empty (as
+# for `scrapy crawl`), none. `newsarchive crawl` chooses by whether stderr is a terminal.
+PROGRESS = ""
+PROGRESS_INTERVAL = 60.0
+EXTENSIONS = {
+    "spiders.progress.ProgressExtension": 500,
+    # `scrapy crawl` and scrapyd jobs: the crawl lock, past failures and archived pages, as
+    # `newsarchive crawl` provides them itself (pipelines/archive_state.py).
+    "pipelines.archive_state.ArchiveStateExtension": 100,
+}
 
 # Deployments (scrapyd, cron, containers) choose these without editing code: `scrapy crawl`
 # and scrapyd jobs have no CLI options (docs/scrapyd.md). An unset or empty variable keeps

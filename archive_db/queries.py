@@ -26,7 +26,7 @@ from archive_db.models import (
     Site,
 )
 from archive_db.types import utc_instant_of
-from items import ArticleImage, ArticleRecord, ListBlock, RelatedLink
+from items import ArchivedPage, ArticleImage, ArticleRecord, ListBlock, RelatedLink
 from items import FetchFailure as FetchFailureRecord
 
 if TYPE_CHECKING:
@@ -368,3 +368,129 @@ def utc_of(value: datetime | str | None) -> datetime | None:
         return None
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRunSummary:
+    """One crawl run (one site's spider) as `newsarchive runs` lists it.
+
+    The counts are None until the run closes (and stay None for a run killed before that).
+    """
+
+    id: int
+    site: str | None  # the profile's name; None when an old run's arguments cannot tell
+    started_at: datetime  # aware UTC
+    finished_at: datetime | None  # None: still running, or killed before it could close
+    finish_reason: str | None  # Scrapy's, e.g. "finished" or "closespider_pagecount"
+    pages: int | None  # responses received
+    inserted: int | None  # articles new to the archive
+    updated: int | None  # articles whose content changed
+    unchanged: int | None
+    failures: int | None  # fetch failures recorded by this run
+
+
+def crawl_runs(
+    session: Session, *, site: str | None = None, limit: int | None = None
+) -> list[CrawlRunSummary]:
+    """Crawl runs, newest first, at most `limit` of them; `site` is a profile name.
+
+    Runs recorded before crawl_run had a `site` column are matched by their arguments.
+    """
+    statement = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+    if site is None:
+        statement = statement.limit(limit)
+    else:  # the runs without a site are told apart below
+        statement = statement.where(or_(CrawlRun.site == site, CrawlRun.site.is_(None)))
+    summaries = []
+    for run in session.scalars(statement):
+        run_site = run.site or site_of_arguments(run.arguments)
+        if site is not None and run_site != site:
+            continue
+        summaries.append(
+            CrawlRunSummary(
+                id=run.id,
+                site=run_site,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                finish_reason=run.finish_reason,
+                pages=count_of(run, "response_received_count"),
+                inserted=count_of(run, "archive/inserted"),
+                updated=count_of(run, "archive/updated"),
+                unchanged=count_of(run, "archive/unchanged"),
+                failures=count_of(run, "archive/failures"),
+            )
+        )
+        if limit is not None and len(summaries) >= limit:
+            break
+    return summaries
+
+
+def count_of(run: CrawlRun, stat: str) -> int | None:
+    """A crawl stat the run closed with (0 if it never counted one); None before it closed."""
+    return None if run.counts is None else int(run.counts.get(stat, 0))
+
+
+def site_of_arguments(arguments: object) -> str | None:
+    """The site a run recorded without a `site` column crawled, from its command's targets:
+    a profile name, a profile file's stem, or a start URL's host without "www." (the name
+    profiles.profile_for_url gives); None for a crawl of several sites."""
+    targets = arguments.get("targets") if isinstance(arguments, dict) else None
+    if not isinstance(targets, list) or len(targets) != 1 or not isinstance(targets[0], str):
+        return None
+    target = targets[0]
+    if "://" in target:
+        return (urlsplit(target).hostname or "").removeprefix("www.") or None
+    return target.rsplit("/", 1)[-1].removesuffix(".toml") or None
+
+
+def archived_pages_on(session: Session, domains: Iterable[str]) -> Iterator[ArchivedPage]:
+    """What a crawl of these domains (or their subdomains) needs to know of each article
+    archived from them, to fetch it again only when due and then conditionally.
+
+    A generator, read in chunks as it is consumed (within the caller's session): a site's
+    archive can hold 50,000 articles, and the crawl keeps only a compact form of each
+    (spiders.incremental.ArchivedPages). ``last_checked_at`` is when the page was last
+    answered (200 or 304); articles archived before checks were recorded give when they
+    were last seen. A "www." on a domain is ignored.
+    """
+    wanted = {domain.strip().lower().rstrip(".").removeprefix("www.") for domain in domains}
+    wanted.discard("")
+    site_ids = [
+        site_id
+        for site_id, host in session.execute(select(Site.id, Site.host))
+        if any(host == domain or host.endswith("." + domain) for domain in wanted)
+    ]
+    if not site_ids:
+        return
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.url,
+            Article.canonical_url,
+            Article.etag,
+            Article.http_last_modified,
+            func.coalesce(Article.last_checked_at, Article.last_seen_at),
+            Article.listed_modified_at,
+            Article.published_at,
+            Article.first_seen_at,
+            Article.gone_at,
+            Article.gone_status,
+        )
+        .where(Article.site_id.in_(site_ids))
+        .order_by(Article.id)
+        .execution_options(yield_per=EXPORT_CHUNK * 5)
+    )
+    for row in rows:
+        yield ArchivedPage(
+            article_id=row[0],
+            url=row[1],
+            canonical_url=row[2],
+            etag=row[3],
+            http_last_modified=row[4],
+            last_checked_at=utc_of(row[5]),
+            listed_modified_at=row[6],
+            published_at=row[7],
+            first_seen_at=row[8],
+            gone_at=row[9],
+            gone_status=row[10],
+        )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from archive_db.engine import ArchiveError
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.orm import Session
 
-    from items import ArticleRecord
+    from archive_db.health import ExtractionCounts
+    from items import ArticleRecord, PageGone, PageNotModified
     from items import FetchFailure as FetchFailureItem
 
 # The fields whose change makes a new version: what the article says. Not the URLs it was
@@ -185,7 +186,7 @@ def save_articles(
     read what was written.
     """
     for record, seen_at in sightings:
-        for name in ("published", "modified", "fetched_at"):
+        for name in ("published", "modified", "fetched_at", "listed_modified_at"):
             check_aware(name, getattr(record, name))
         check_aware("seen_at", seen_at)
     session.flush()  # what the caller added goes first
@@ -243,6 +244,7 @@ class Content:
     number: int  # its version number
     first_seen_at: datetime  # the article's, this sighting included
     last_seen_at: datetime
+    fetch: Mapping[str, Any]  # fetch_columns of the record
     article_id: int | None = None  # None until a new article is inserted
 
 
@@ -265,6 +267,7 @@ def save_part(
                 ARTICLE.c.first_seen_at,
                 ARTICLE.c.last_seen_at,
                 ARTICLE.c.fetched_at,
+                ARTICLE.c.listed_modified_at,
             ).where(ARTICLE.c.archive_key.in_(keys))
         )
     }
@@ -276,8 +279,19 @@ def save_part(
         row = known.get(record.archive_key)
         if row is None:
             outcomes.append(SaveOutcome.INSERTED)
-            contents.append(Content(record, seen_at, content_hash, 1, seen_at, seen_at))
+            contents.append(
+                Content(
+                    record,
+                    seen_at,
+                    content_hash,
+                    1,
+                    seen_at,
+                    seen_at,
+                    fetch_columns(record, seen_at),
+                )
+            )
             continue
+        fetch = fetch_columns(record, seen_at, listed_before=row.listed_modified_at)
         first_seen_at = min(row.first_seen_at, seen_at)
         last_seen_at = max(row.last_seen_at, seen_at)
         if row.content_hash == content_hash:
@@ -289,13 +303,23 @@ def save_part(
                     "fetched_at": record.fetched_at or row.fetched_at,
                     "first_seen_at": first_seen_at,
                     "last_seen_at": last_seen_at,
+                    **fetch,
                 }
             )
         else:
             outcomes.append(SaveOutcome.UPDATED)
             number = row.current_version + 1
             contents.append(
-                Content(record, seen_at, content_hash, number, first_seen_at, last_seen_at, row.id)
+                Content(
+                    record,
+                    seen_at,
+                    content_hash,
+                    number,
+                    first_seen_at,
+                    last_seen_at,
+                    fetch,
+                    row.id,
+                )
             )
     if seen_again:
         connection.execute(
@@ -369,6 +393,23 @@ def article_columns(content: Content, site_ids: Mapping[str, int]) -> dict[str, 
         "first_seen_at": content.first_seen_at,
         "last_seen_at": content.last_seen_at,
         "current_version": content.number,
+        **content.fetch,
+    }
+
+
+def fetch_columns(
+    record: ArticleRecord, seen_at: datetime, *, listed_before: datetime | None = None
+) -> dict[str, Any]:
+    """The columns a fetched page sets whatever its content: the validators of this response
+    (none kept from an earlier one), when it was checked (`seen_at`), the listing's date (the
+    one stored before when this fetch came from a link), and no longer gone."""
+    return {
+        "etag": record.etag,
+        "http_last_modified": record.http_last_modified,
+        "last_checked_at": seen_at,
+        "listed_modified_at": record.listed_modified_at or listed_before,
+        "gone_at": None,
+        "gone_status": None,
     }
 
 
@@ -577,6 +618,63 @@ def resolve_failures(session: Session, urls: Iterable[str], *, resolved_at: date
     )
 
 
+def save_checks(session: Session, checks: Sequence[PageNotModified]) -> None:
+    """Record that archived articles' pages answered 304 Not Modified: each was checked
+    then (and is not gone); a listing date given with the check is stored with it."""
+    for check in checks:
+        check_aware("checked_at", check.checked_at)
+        check_aware("listed_modified_at", check.listed_modified_at)
+    if not checks:
+        return
+    session.flush()
+    session.connection().execute(
+        update(ARTICLE)
+        .where(ARTICLE.c.id == bindparam("article_id"))
+        .values(
+            last_checked_at=bindparam("checked_at", type_=ARTICLE.c.last_checked_at.type),
+            listed_modified_at=func.coalesce(
+                bindparam("listed_at", type_=ARTICLE.c.listed_modified_at.type),
+                ARTICLE.c.listed_modified_at,
+            ),
+            gone_at=None,
+            gone_status=None,
+        ),
+        [
+            {
+                "article_id": check.article_id,
+                "checked_at": check.checked_at,
+                "listed_at": check.listed_modified_at,
+            }
+            for check in checks
+        ],
+    )
+
+
+def mark_gone(session: Session, gones: Sequence[PageGone]) -> None:
+    """Mark archived articles whose pages answered 404 or 410: the article, its versions and
+    child rows stay; ``gone_at``/``gone_status`` say when and how it went (the first time:
+    a page still gone on a later check keeps the date it went)."""
+    for gone in gones:
+        check_aware("gone_at", gone.gone_at)
+    if not gones:
+        return
+    session.flush()
+    session.connection().execute(
+        update(ARTICLE)
+        .where(ARTICLE.c.id == bindparam("article_id"))
+        .values(
+            gone_at=func.coalesce(
+                ARTICLE.c.gone_at, bindparam("went_at", type_=ARTICLE.c.gone_at.type)
+            ),
+            gone_status=bindparam("status"),
+        ),
+        [
+            {"article_id": gone.article_id, "went_at": gone.gone_at, "status": gone.status}
+            for gone in gones
+        ],
+    )
+
+
 def save_failure(
     session: Session, failure: FetchFailureItem, *, crawl_run_id: int | None
 ) -> FetchFailure:
@@ -595,15 +693,22 @@ def save_failure(
 
 
 def start_crawl_run(
-    session: Session, *, arguments: Mapping[str, Any], started_at: datetime | None = None
+    session: Session,
+    *,
+    arguments: Mapping[str, Any],
+    site: str | None = None,
+    started_at: datetime | None = None,
 ) -> int:
     """Open a crawl_run row and return its id; `started_at` defaults to now (UTC).
 
-    `arguments` is stored as JSON; values JSON cannot hold (paths, ...) are stored as text.
+    `site` is the profile name of the one site the run crawls (None for several): the
+    runs of a site are compared with each other (archive_db/health.py). `arguments` is
+    stored as JSON; values JSON cannot hold (paths, ...) are stored as text.
     """
     run = CrawlRun(
         started_at=started_at or datetime.now(UTC),
         arguments=json.loads(json.dumps(dict(arguments), default=str)),
+        site=site,
     )
     session.add(run)
     session.flush()
@@ -617,12 +722,15 @@ def finish_crawl_run(
     counts: Mapping[str, int],
     finish_reason: str | None,
     finished_at: datetime | None = None,
+    extraction: ExtractionCounts | None = None,
 ) -> None:
-    """Close a crawl_run: its counts and why it ended (Scrapy's reason, e.g. "finished").
+    """Close a crawl_run: its counts, why it ended (Scrapy's reason, e.g. "finished") and,
+    when the crawl counted it, its extraction health.
 
-    Calling it again overwrites both, so a reason learnt later can be filled in. Without a
-    reason only the counts are saved: until its reason is known the run has not ended, so a
-    crawl killed between the two calls reads as unfinished, not as ended for no reason.
+    Calling it again overwrites all three, so a reason learnt later can be filled in.
+    Without a reason only the counts are saved: until its reason is known the run has not
+    ended, so a crawl killed between the two calls reads as unfinished, not as ended for no
+    reason.
     """
     run = session.get(CrawlRun, run_id)
     if run is None:
@@ -630,6 +738,12 @@ def finish_crawl_run(
     run.finished_at = None if finish_reason is None else finished_at or datetime.now(UTC)
     run.counts = dict(sorted(counts.items()))
     run.finish_reason = finish_reason
+    if extraction is not None:
+        run.articles_parsed = extraction.articles
+        run.with_title = extraction.title
+        run.with_published = extraction.published
+        run.with_authors = extraction.authors
+        run.with_body = extraction.body
     session.flush()
 
 

@@ -24,13 +24,23 @@ from archive_db.migrations import upgrade_archive
 from archive_db.writes import (
     RecordError,
     finish_crawl_run,
+    mark_gone,
     resolve_failures,
     save_article,
     save_articles,
+    save_checks,
     save_failure,
     start_crawl_run,
 )
-from items import ArticleRecord, FetchFailure, FetchRecovered, record_to_json
+from items import (
+    ArticleRecord,
+    FetchFailure,
+    FetchRecovered,
+    PageGone,
+    PageNotModified,
+    record_to_json,
+)
+from pipelines.health import extraction_counts_of
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -45,16 +55,20 @@ DEFAULT_BATCH_SIZE = 100
 # The finish reason of a crawl the pipeline closed because the archive stopped taking writes.
 ARCHIVE_UNAVAILABLE = "archive_unavailable"
 
-Item = ArticleRecord | FetchFailure | FetchRecovered
+Item = ArticleRecord | FetchFailure | FetchRecovered | PageNotModified | PageGone
+# Items saved a run at a time, several rows a statement: a nightly crawl yields one per page.
+BATCHED = (ArticleRecord, PageNotModified, PageGone)
 
 
 class ArchivePipeline:
     """Save ArticleRecords and FetchFailures to the archive in batches, one transaction each.
 
-    A FetchRecovered resolves the earlier failures of its URLs. Counts ``archive/inserted``,
+    A FetchRecovered resolves the earlier failures of its URLs; a PageNotModified moves its
+    article's last check, a PageGone marks its article gone. Counts ``archive/inserted``,
     ``archive/updated``, ``archive/unchanged``, ``archive/failures`` (failure rows written),
-    ``archive/recovered`` and ``archive/rejected`` (records the archive refused; each also
-    becomes a failure row). Each crawl is a ``crawl_run`` row.
+    ``archive/recovered``, ``archive/not_modified``, ``archive/gone`` and
+    ``archive/rejected`` (records the archive refused; each also becomes a failure row).
+    Each crawl is a ``crawl_run`` row.
 
     With ``ARCHIVE_WRITER_THREAD`` (settings.py turns it on for crawls), a batch is written
     by a thread of its own while the crawl goes on: SQLite and PostgreSQL drivers release
@@ -125,13 +139,22 @@ class ArchivePipeline:
         upgrade_archive(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         with self.sessions.begin() as session:
-            self.run_id = start_crawl_run(session, arguments=self.run_arguments)
+            self.run_id = start_crawl_run(
+                session, arguments=self.run_arguments, site=self.site_crawled()
+            )
         logger.info("archiving to %s (crawl run %d)", mask_url(self.db_url), self.run_id)
         if self.write_in_thread:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
 
+    def site_crawled(self) -> str | None:
+        """The profile name of the one site the spider crawls; None for several, or for a
+        spider without profiles (a pipeline driven by hand, as in tests)."""
+        spider = None if self.crawler is None else self.crawler.spider
+        profiles = getattr(spider, "profiles", ())
+        return profiles[0].name if len(profiles) == 1 else None
+
     def process_item(self, item: object) -> object:
-        if isinstance(item, ArticleRecord | FetchFailure | FetchRecovered):
+        if isinstance(item, Item):
             if self.in_flight is not None and self.in_flight[1].done():
                 self.settle_in_flight()  # so a refused batch is known, and retried, at once
             self.pending.append(item)
@@ -230,17 +253,25 @@ class ArchivePipeline:
             self.stats.inc_value(f"archive/{outcome}")
 
     def save_batch(self, session: Session, batch: list[Item]) -> list[str]:
-        """Save `batch` in order, each run of articles in one `save_articles` call; returns
-        the stat each item counts towards."""
+        """Save `batch` in order, each run of articles (or of checks, or of gone pages) in
+        one call; returns the stat each item counts towards."""
         outcomes: list[str] = []
-        for articles, run in itertools.groupby(batch, key=lambda i: isinstance(i, ArticleRecord)):
-            if not articles:
+        for kind, run in itertools.groupby(batch, key=type):
+            if kind not in BATCHED:
                 outcomes += [self.save(session, item) for item in run]
-                continue
-            records = [item for item in run if isinstance(item, ArticleRecord)]  # all of them
-            sightings = [(record, seen_at_of(record)) for record in records]
-            saved = save_articles(session, sightings, crawl_run_id=self.run_id)
-            outcomes += [outcome.value for outcome in saved]
+            elif kind is PageNotModified:
+                checks = [item for item in run if isinstance(item, PageNotModified)]  # all
+                save_checks(session, checks)
+                outcomes += ["not_modified"] * len(checks)
+            elif kind is PageGone:
+                gones = [item for item in run if isinstance(item, PageGone)]
+                mark_gone(session, gones)
+                outcomes += ["gone"] * len(gones)
+            else:
+                records = [item for item in run if isinstance(item, ArticleRecord)]
+                sightings = [(record, seen_at_of(record)) for record in records]
+                saved = save_articles(session, sightings, crawl_run_id=self.run_id)
+                outcomes += [outcome.value for outcome in saved]
         return outcomes
 
     def save(self, session: Session, item: Item) -> str:
@@ -251,6 +282,12 @@ class ArchivePipeline:
         if isinstance(item, FetchRecovered):
             resolve_failures(session, item.urls, resolved_at=item.fetched_at)
             return "recovered"
+        if isinstance(item, PageNotModified):
+            save_checks(session, [item])
+            return "not_modified"
+        if isinstance(item, PageGone):
+            mark_gone(session, [item])
+            return "gone"
         return save_article(session, item, seen_at=seen_at_of(item), crawl_run_id=self.run_id).value
 
     def save_one_at_a_time(self, batch: list[Item]) -> None:
@@ -343,7 +380,13 @@ class ArchivePipeline:
         }
         try:
             with self.sessions.begin() as session:
-                finish_crawl_run(session, self.run_id, counts=counts, finish_reason=finish_reason)
+                finish_crawl_run(
+                    session,
+                    self.run_id,
+                    counts=counts,
+                    finish_reason=finish_reason,
+                    extraction=extraction_counts_of(counts),
+                )
         except OperationalError as error:
             reason = archive_failure_reason(error)
             logger.error("the archive could not close crawl run %d (%s)", self.run_id, reason)

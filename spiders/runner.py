@@ -9,10 +9,14 @@ once; tests call it in a subprocess).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
 
     from items import FetchFailure
     from profiles import SiteProfile
+    from spiders.incremental import ArchivedPages
 
 _ran_in_this_process = False
 
@@ -54,6 +59,14 @@ class CrawlOptions:
     settings: Mapping[str, Any] = field(default_factory=dict)  # any Scrapy setting, applied last
     # Unresolved failures from earlier crawls, to fetch again (the spider decides which).
     past_failures: Sequence[FetchFailure] = ()
+    # What the archive holds of the crawled sites: archived pages are fetched when due only.
+    archived_pages: ArchivedPages | None = None
+    recheck_young_days: float | None = None  # RECHECK_YOUNG_DAYS
+    recheck_every_days: float | None = None  # RECHECK_EVERY_DAYS
+    recheck_all: bool | None = None  # RECHECK_ALL
+    # A folder of job folders, one a site (`job_folder_of`): each site's JOBDIR, where an
+    # interrupted crawl's queue waits for the next crawl (spiders/scheduler.py).
+    jobdir: Path | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +121,42 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
         overrides["USER_AGENT"] = options.user_agent
     if options.log_level is not None:
         overrides["LOG_LEVEL"] = options.log_level.upper()
+    if options.recheck_young_days is not None:
+        overrides["RECHECK_YOUNG_DAYS"] = options.recheck_young_days
+    if options.recheck_every_days is not None:
+        overrides["RECHECK_EVERY_DAYS"] = options.recheck_every_days
+    if options.recheck_all is not None:
+        overrides["RECHECK_ALL"] = options.recheck_all
+    if options.jobdir is not None:
+        overrides["JOBDIR"] = str(job_folder_of(options.jobdir, profile.name))
     overrides["ARCHIVE_RUN_ARGUMENTS"] = dict(options.run_arguments)
     overrides.update(options.settings)
     settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+def job_folder_of(jobdir: Path | str, site_name: str) -> Path:
+    """A site's job folder (its JOBDIR) in a folder of job folders: named after the site's
+    profile, made safe as a file name. Two crawls of one site share it: the CLI locks it."""
+    return Path(jobdir) / (re.sub(r"[^A-Za-z0-9._-]", "_", site_name).lstrip(".") or "_")
+
+
+def default_jobdir(archive: str) -> Path:
+    """The folder of job folders for crawls into `archive` (an archive's one spelling, e.g.
+    ``archive_db.locks.archive_identity``), for ``--jobdir auto`` and scheduled crawls.
+
+    ``$NEWSARCHIVE_STATE_DIR/jobs/<digest>``, else under ``$XDG_STATE_HOME/newsarchive``,
+    else ``~/.local/state/newsarchive``. One folder per archive (the digest): what a job
+    folder remembers as fetched was saved into one archive, and a crawl into another
+    archive must not skip those pages.
+    """
+    state = os.environ.get("NEWSARCHIVE_STATE_DIR")
+    if not state:
+        xdg = os.environ.get("XDG_STATE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state"
+        state = str(base / "newsarchive")
+    digest = hashlib.sha256(archive.encode()).hexdigest()[:16]
+    return Path(state).expanduser() / "jobs" / digest
 
 
 # What a site that is down or slow raises: expected, recorded as a fetch failure, and worth
@@ -172,9 +217,12 @@ def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[Cra
         # Built here rather than by the process so each site keeps its own settings; the
         # first crawler installs the reactor the settings ask for.
         crawler = Crawler(NewsSpider, settings, init_reactor=index == 0)
-        process.crawl(crawler, profile=profile, past_failures=options.past_failures).addErrback(
-            errors.append
-        )
+        process.crawl(
+            crawler,
+            profile=profile,
+            past_failures=options.past_failures,
+            archived_pages=options.archived_pages,
+        ).addErrback(errors.append)
         crawlers.append(crawler)
     quiet_below_log_level(all_settings[0].get("LOG_LEVEL"))
     started = time.monotonic()
