@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive_db.types import PublicationTime, UTCDateTime
@@ -36,6 +45,8 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         dict[str, str]: JSON(),
         dict[str, int]: JSON(),
+        list[list[str]]: JSON(),
+        bytes: LargeBinary(),
     }
 
 
@@ -136,6 +147,14 @@ class ArticleVersion(Base):
     crawl_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("crawl_run.id", ondelete="SET NULL"), index=True
     )
+    # How this content came to be: "crawl" (fetched and parsed), "reparse" (a later parser
+    # over a stored capture) or "warc-import"; the parser version that extracted it; and the
+    # raw capture it was extracted from, when one was kept (capture.id; not a foreign key:
+    # SQLite cannot add one to an existing table without copying it, and the views that
+    # count versions forbid the copy).
+    origin: Mapped[str] = mapped_column(String(16), server_default="crawl")
+    parser_version: Mapped[str | None] = mapped_column(String(40))
+    capture_id: Mapped[int | None] = mapped_column(index=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
 
@@ -284,3 +303,43 @@ class CrawlRun(Base):
     with_published: Mapped[int | None]
     with_authors: Mapped[int | None]
     with_body: Mapped[int | None]
+
+
+class Payload(Base):
+    """A response body, stored once however many captures returned it (deduplicated by its
+    digest, as WARC's revisit records are), compressed."""
+
+    __tablename__ = "payload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # WARC-Payload-Digest form: "sha1:" and the base32 SHA-1 of the body as received.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int]  # bytes, uncompressed
+    compression: Mapped[str] = mapped_column(String(16))  # e.g. "zlib"
+    data: Mapped[bytes]
+    first_seen_at: Mapped[datetime]
+
+
+class Capture(Base):
+    """One HTTP response exactly as the crawler received it, with the request that got it:
+    what a WARC response/request pair holds, the body kept in `payload`."""
+
+    __tablename__ = "capture"
+    __table_args__ = (Index(None, "url", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)  # the URL requested (a redirect's own URL)
+    method: Mapped[str] = mapped_column(String(10))
+    request_headers: Mapped[list[list[str]]]  # [name, value] pairs, in order
+    status: Mapped[int]
+    protocol: Mapped[str | None] = mapped_column(String(16))  # e.g. "HTTP/1.1"
+    response_headers: Mapped[list[list[str]]]
+    payload_id: Mapped[int] = mapped_column(ForeignKey("payload.id"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_run.id", ondelete="SET NULL"), index=True
+    )
+    # Where it came from when not fetched by a crawl: "warc:<file name>" for an import.
+    source: Mapped[str | None] = mapped_column(Text)
+
+    payload: Mapped[Payload] = relationship()
