@@ -124,8 +124,12 @@ TABLES: dict[str, dict[str, Any]] = {
             "record": "JSON: the whole article record as extracted then",
             "seen_at": "When this content was first seen (UTC)",
             "crawl_run_id": "The crawl that saw it (crawl_run.id)",
+            "origin": "How it was made: crawl, reparse (a later parser over a stored "
+            "capture) or warc-import",
+            "parser_version": "The parser version that extracted it",
+            "capture_id": "The raw capture it was extracted from (capture.id), if kept",
         },
-        "facets": ["crawl_run_id"],
+        "facets": ["crawl_run_id", "origin", "parser_version"],
     },
     "fetch_failure": {
         "description": "Pages that could not be fetched, parsed or stored; resolved_at is "
@@ -202,6 +206,37 @@ TABLES: dict[str, dict[str, Any]] = {
             "first_seen_at": "When a crawl first archived one of its articles (UTC)",
         },
         "label_column": "host",
+    },
+    "capture": {
+        "description": "Every HTTP response a crawl received, as received, with the request "
+        "that got it: what a WARC request/response pair holds. The body is in payload.",
+        "columns": {
+            "id": "Capture id",
+            "url": "The URL requested (each redirect has its own capture)",
+            "method": "The request's method, e.g. GET",
+            "request_headers": "JSON: the request's headers as [name, value] pairs",
+            "status": "HTTP status, e.g. 200, 301, 304, 404",
+            "protocol": "e.g. HTTP/1.1",
+            "response_headers": "JSON: the response's headers as [name, value] pairs",
+            "payload_id": "The body (payload.id), shared by every capture of the same bytes",
+            "fetched_at": "When it was received (UTC)",
+            "crawl_run_id": "The crawl (crawl_run.id)",
+            "source": "Where it came from when no crawl fetched it, e.g. warc:<file>",
+        },
+        "facets": ["status", "crawl_run_id"],
+        "sort_desc": "fetched_at",
+    },
+    "payload": {
+        "description": "Response bodies, each stored once (compressed) however many "
+        "captures returned it.",
+        "columns": {
+            "id": "Payload id",
+            "digest": "sha1:<base32>, as WARC-Payload-Digest writes it",
+            "size": "Bytes, uncompressed",
+            "compression": "How data is compressed, e.g. zlib",
+            "data": "The compressed body",
+            "first_seen_at": "When a capture first returned it (UTC)",
+        },
     },
     FTS_TABLE: {
         "description": "The full-text index (FTS5) behind search; query it through "
