@@ -9,6 +9,7 @@ record's JSON form (``record_to_json``), which the CLI, fixtures and exports all
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -89,11 +90,36 @@ class ArticleRecord:
     etag: str | None = field(default=None, compare=False)
     http_last_modified: str | None = field(default=None, compare=False)
     listed_modified_at: datetime | None = field(default=None, compare=False)
+    # Nor is how it was extracted: the parser's version (parsers.PARSER_VERSION), and the
+    # raw capture of the response it was read from (RawCapture.key), which the archive
+    # turns into the capture's id on the version it writes.
+    parser_version: str | None = field(default=None, compare=False)
+    capture_key: str | None = field(default=None, compare=False)
 
     @property
     def archive_key(self) -> str:
         """The URL the archive files this article under: canonical when the page names one."""
         return self.canonical_url or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class RawCapture:
+    """One HTTP response exactly as the crawler received it, with the request that got it:
+    what a WARC request/response pair holds. Kept for every response, redirects, 304s and
+    errors included, so that a page can be parsed again by a later parser."""
+
+    url: str  # the URL requested (a redirect's own URL, not where it led)
+    method: str  # e.g. "GET"
+    request_headers: tuple[tuple[str, str], ...]  # (name, value) pairs as sent, in order
+    status: int
+    protocol: str | None  # e.g. "HTTP/1.1"; None when the client did not say
+    response_headers: tuple[tuple[str, str], ...]  # as received, Content-Encoding included
+    body: bytes = field(repr=False)  # as received: still gzip/br when the server sent it so
+    fetched_at: datetime  # aware UTC
+    source: str | None = None  # None for a crawl; e.g. "warc:<file name>" for an import
+    # Names this capture within the crawl, for the records read from it (ArticleRecord.
+    # capture_key): the archive links each version to the capture it was extracted from.
+    key: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,9 @@ RECHECK_ALL = False
 SPIDER_MIDDLEWARES = {
     # Innermost (next to the spider): a callback that raises becomes a FetchFailure.
     "spiders.middlewares.CallbackErrorMiddleware": 950,
+    # Outermost (below HttpErrorMiddleware, 50): each response's raw captures go out before
+    # what its callback or errback yields (spiders/capture.py).
+    "spiders.capture.CaptureSpiderMiddleware": 10,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Responses pass these before Scrapy's RedirectMiddleware (600) and RetryMiddleware (550).
@@ -82,6 +85,9 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.HeadOnlyMetaRefreshMiddleware": 580,
     # Last to see a response before the spider: article pages parsed in worker processes.
     "spiders.parse_ahead.ParseAheadMiddleware": 50,
+    # First to see a response (on the network side of HttpCompression 590, Redirect 600 and
+    # Retry 550, past HttpCache 900): every response as received, body still compressed.
+    "spiders.capture.CaptureDownloaderMiddleware": 950,
 }
 # Worker processes that parse article pages while Scrapy fetches (spiders/parse_ahead.py):
 # one a core, at most two; none on a one-core machine (0 parses in the spider's callbacks).
@@ -102,11 +108,14 @@ ITEM_PIPELINES = {
 
 # The archive: an SQLAlchemy URL. The CLI sets it from --db / NEWSARCHIVE_DB.
 ARCHIVE_DB_URL = "sqlite:///archive.sqlite"
-ARCHIVE_BATCH_SIZE = 100  # articles per transaction
+ARCHIVE_BATCH_SIZE = 100  # items (articles, raw captures, ...) per transaction
 # Batches written by a thread of their own while the crawl goes on (pipelines/store.py).
 ARCHIVE_WRITER_THREAD = True
 ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles
+# Every response is stored as received (status, headers, body), each distinct body once by
+# its digest, compressed: pages can be parsed again by a later parser (spiders/capture.py).
+ARCHIVE_CAPTURES = True
 
 # A crawl's progress on stderr (spiders/progress.py): "live", a line per site redrawn on a
 # terminal; "plain", a line per site every PROGRESS_INTERVAL seconds, for logs; empty (as

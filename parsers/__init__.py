@@ -33,7 +33,18 @@ if TYPE_CHECKING:
 
     from profiles import SiteProfile
 
-__all__ = ["NotHTMLError", "page_tree", "parse_article", "parse_article_and_links"]
+__all__ = [
+    "PARSER_VERSION",
+    "NotHTMLError",
+    "page_tree",
+    "parse_article",
+    "parse_article_and_links",
+]
+
+# The version of what this parser extracts, written on every record (and archived with each
+# version it makes): bump it whenever a change alters any record's output, so that versions
+# re-parsed from stored captures say which parser made them.
+PARSER_VERSION = "2026.11.26"
 
 # Paths of pages that are about the site, not news: never articles without article markup.
 _SITE_PAGE = re.compile(
@@ -166,6 +177,7 @@ def _article_in(
             images=tuple(content.images),
             provenance={name: hit.how for name, hit in sorted(how.items()) if hit is not None},
             fetched_at=fetched_at,
+            parser_version=PARSER_VERSION,
         )
     )
 

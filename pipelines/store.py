@@ -1,10 +1,12 @@
-"""ArchivePipeline: save records, fetch failures and recoveries, a batch per transaction."""
+"""ArchivePipeline: save records, raw captures, fetch failures and recoveries, a batch per
+transaction."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -26,11 +28,11 @@ from archive_db.writes import (
     finish_crawl_run,
     mark_gone,
     resolve_failures,
-    save_article,
     save_articles,
     save_checks,
     save_failure,
     start_crawl_run,
+    store_captures,
 )
 from items import (
     ArticleRecord,
@@ -38,6 +40,7 @@ from items import (
     FetchRecovered,
     PageGone,
     PageNotModified,
+    RawCapture,
     record_to_json,
 )
 from pipelines.health import extraction_counts_of
@@ -55,20 +58,26 @@ DEFAULT_BATCH_SIZE = 100
 # The finish reason of a crawl the pipeline closed because the archive stopped taking writes.
 ARCHIVE_UNAVAILABLE = "archive_unavailable"
 
-Item = ArticleRecord | FetchFailure | FetchRecovered | PageNotModified | PageGone
+Item = ArticleRecord | FetchFailure | FetchRecovered | PageNotModified | PageGone | RawCapture
 # Items saved a run at a time, several rows a statement: a nightly crawl yields one per page.
 BATCHED = (ArticleRecord, PageNotModified, PageGone)
+# The ids of the captures saved lately, by RawCapture.key: a record names the capture it was
+# read from, which the spider yields just before it (the same batch, or the one before).
+RECENT_CAPTURES = 4096
 
 
 class ArchivePipeline:
     """Save ArticleRecords and FetchFailures to the archive in batches, one transaction each.
 
     A FetchRecovered resolves the earlier failures of its URLs; a PageNotModified moves its
-    article's last check, a PageGone marks its article gone. Counts ``archive/inserted``,
-    ``archive/updated``, ``archive/unchanged``, ``archive/failures`` (failure rows written),
-    ``archive/recovered``, ``archive/not_modified``, ``archive/gone`` and
-    ``archive/rejected`` (records the archive refused; each also becomes a failure row).
-    Each crawl is a ``crawl_run`` row.
+    article's last check, a PageGone marks its article gone. A RawCapture is stored with
+    its body once by digest (``archive_db.writes.store_captures``), before the rest of its
+    batch, and the version of a record read from it points at it. Counts
+    ``archive/inserted``, ``archive/updated``, ``archive/unchanged``, ``archive/failures``
+    (failure rows written), ``archive/recovered``, ``archive/not_modified``,
+    ``archive/gone``, ``archive/captures``, ``archive/payloads_new`` (bodies stored for the
+    first time) and ``archive/rejected`` (records the archive refused; each also becomes a
+    failure row). Each crawl is a ``crawl_run`` row.
 
     With ``ARCHIVE_WRITER_THREAD`` (settings.py turns it on for crawls), a batch is written
     by a thread of its own while the crawl goes on: SQLite and PostgreSQL drivers release
@@ -82,7 +91,9 @@ class ArchivePipeline:
     or one at the end of the crawl, closes the crawl as ``archive_unavailable``. What could
     not be saved is counted (``archive/unsaved``), its articles are written as JSON lines to
     a rescue file (``archive/rescued``, see `rescue_path_of`), and ``archive/error`` holds
-    one line for the user saying what happened and where the rescued articles are.
+    one line for the user saying what happened and where the rescued articles are. Raw
+    captures are not rescued (their bodies are the bulk of a crawl's bytes): they are
+    counted, ``archive/captures_lost``.
     """
 
     def __init__(
@@ -93,6 +104,7 @@ class ArchivePipeline:
         batch_size: int = DEFAULT_BATCH_SIZE,
         run_arguments: Mapping[str, Any] | None = None,
         write_in_thread: bool = False,
+        version_origin: str = "crawl",
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"ARCHIVE_BATCH_SIZE must be at least 1, not {batch_size}")
@@ -100,6 +112,9 @@ class ArchivePipeline:
         self.stats = stats
         self.batch_size = batch_size
         self.run_arguments = dict(run_arguments or {})
+        # article_version.origin of the versions written: "crawl", or "warc-import" for an
+        # import (spiders/warc_import.py), which is no new sighting of the pages.
+        self.version_origin = version_origin
         # Items leave `pending` only once committed (or rejected and recorded as failures).
         self.pending: list[Item] = []
         self.flush_at = batch_size  # flush when this many items wait
@@ -115,6 +130,9 @@ class ArchivePipeline:
         self.spider_closing = False
         self.archive_failures_in_a_row = 0
         self.unavailable_reason: str | None = None  # set once the pipeline gave up
+        # Ids of committed captures by key, for the records read from them; only the
+        # thread writing batches (one at a time) reads and writes it.
+        self.capture_ids: OrderedDict[str, int] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -127,6 +145,7 @@ class ArchivePipeline:
             batch_size=crawler.settings.getint("ARCHIVE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             run_arguments=crawler.settings.getdict("ARCHIVE_RUN_ARGUMENTS"),
             write_in_thread=crawler.settings.getbool("ARCHIVE_WRITER_THREAD"),
+            version_origin=crawler.settings.get("ARCHIVE_VERSION_ORIGIN") or "crawl",
         )
         pipeline.crawler = crawler
         # Scrapy closes pipelines before it announces why the spider closed, so the
@@ -219,8 +238,17 @@ class ArchivePipeline:
         """Save `batch` in one transaction (in the writer thread, if there is one); returns
         the stat each item counts towards."""
         assert self.sessions is not None
+        saved: dict[str, int] = {}
         with self.sessions.begin() as session:
-            return self.save_batch(session, batch)
+            outcomes = self.save_batch(session, batch, saved)
+        self.remember_captures(saved)
+        return outcomes
+
+    def remember_captures(self, saved: Mapping[str, int]) -> None:
+        """Keep the ids of captures just committed (never of a transaction rolled back)."""
+        self.capture_ids.update(saved)
+        while len(self.capture_ids) > RECENT_CAPTURES:
+            self.capture_ids.popitem(last=False)
 
     def settle(self, batch: list[Item], outcome: Callable[[], list[str]]) -> None:
         """Take `batch`, the head of `pending`, off it and count it once `outcome()` says
@@ -252,13 +280,20 @@ class ArchivePipeline:
         for outcome in outcomes:
             self.stats.inc_value(f"archive/{outcome}")
 
-    def save_batch(self, session: Session, batch: list[Item]) -> list[str]:
-        """Save `batch` in order, each run of articles (or of checks, or of gone pages) in
-        one call; returns the stat each item counts towards."""
-        outcomes: list[str] = []
-        for kind, run in itertools.groupby(batch, key=type):
+    def save_batch(
+        self, session: Session, batch: list[Item], saved: dict[str, int] | None = None
+    ) -> list[str]:
+        """Save `batch`: its captures first, in one call, then the rest in order, each run of
+        articles (or of checks, or of gone pages) in one call; returns the stat each item
+        counts towards. The ids of the captures saved go into `saved`, by key."""
+        saved = {} if saved is None else saved
+        captures = [item for item in batch if isinstance(item, RawCapture)]
+        outcomes = self.save_captures(session, captures, saved)
+        rest = [item for item in batch if not isinstance(item, RawCapture)]
+        for kind, run in itertools.groupby(rest, key=type):
             if kind not in BATCHED:
-                outcomes += [self.save(session, item) for item in run]
+                for item in run:
+                    outcomes += self.save(session, item, saved)
             elif kind is PageNotModified:
                 checks = [item for item in run if isinstance(item, PageNotModified)]  # all
                 save_checks(session, checks)
@@ -270,12 +305,51 @@ class ArchivePipeline:
             else:
                 records = [item for item in run if isinstance(item, ArticleRecord)]
                 sightings = [(record, seen_at_of(record)) for record in records]
-                saved = save_articles(session, sightings, crawl_run_id=self.run_id)
-                outcomes += [outcome.value for outcome in saved]
+                written = save_articles(
+                    session,
+                    sightings,
+                    crawl_run_id=self.run_id,
+                    origin=self.version_origin,
+                    capture_ids=[self.capture_id_of(record, saved) for record in records],
+                )
+                outcomes += [outcome.value for outcome in written]
         return outcomes
 
-    def save(self, session: Session, item: Item) -> str:
-        """Save one item; returns the stat it counts towards (after archive/)."""
+    def save_captures(
+        self, session: Session, captures: list[RawCapture], saved: dict[str, int]
+    ) -> list[str]:
+        """Store `captures`, their ids into `saved`; the stats they count towards."""
+        if not captures:
+            return []
+        stored = store_captures(session, captures, crawl_run_id=self.run_id)
+        saved.update(zip((capture.key for capture in captures), stored.ids, strict=True))
+        return ["captures"] * len(captures) + ["payloads_new"] * stored.new_payloads
+
+    def capture_id_of(self, record: ArticleRecord, saved: Mapping[str, int]) -> int | None:
+        """The id of the capture the record was read from, if it was stored."""
+        if record.capture_key is None:
+            return None
+        return saved.get(record.capture_key) or self.capture_ids.get(record.capture_key)
+
+    def save(self, session: Session, item: Item, saved: dict[str, int]) -> list[str]:
+        """Save one item; returns the stats it counts towards (after archive/)."""
+        if isinstance(item, RawCapture):
+            return self.save_captures(session, [item], saved)
+        if isinstance(item, ArticleRecord):
+            outcome = save_articles(
+                session,
+                [(item, seen_at_of(item))],
+                crawl_run_id=self.run_id,
+                origin=self.version_origin,
+                capture_ids=[self.capture_id_of(item, saved)],
+            )
+            return [outcome[0].value]
+        return [self.save_other(session, item)]
+
+    def save_other(
+        self, session: Session, item: FetchFailure | FetchRecovered | PageNotModified | PageGone
+    ) -> str:
+        """Save an item that is neither a record nor a capture; the stat it counts towards."""
         if isinstance(item, FetchFailure):
             save_failure(session, item, crawl_run_id=self.run_id)
             return "failures"
@@ -285,19 +359,19 @@ class ArchivePipeline:
         if isinstance(item, PageNotModified):
             save_checks(session, [item])
             return "not_modified"
-        if isinstance(item, PageGone):
-            mark_gone(session, [item])
-            return "gone"
-        return save_article(session, item, seen_at=seen_at_of(item), crawl_run_id=self.run_id).value
+        mark_gone(session, [item])
+        return "gone"
 
     def save_one_at_a_time(self, batch: list[Item]) -> None:
         """Save `batch`, the head of `pending`, an item per transaction, taking each item off
         `pending` once committed; a record the archive refuses becomes a failure row."""
         assert self.sessions is not None
         for item in batch:
+            saved: dict[str, int] = {}
             try:
                 with self.sessions.begin() as session:
-                    outcomes = [self.save(session, item)]
+                    outcomes = self.save(session, item, saved)
+                self.remember_captures(saved)
             except (StatementError, RecordError) as error:
                 if not is_bad_record(error):
                     raise
@@ -345,8 +419,13 @@ class ArchivePipeline:
         articles = [item for item in self.pending if isinstance(item, ArticleRecord)]
         self.stats.set_value("archive/unsaved", unsaved)
         what = f"the archive stopped taking writes ({self.unavailable_reason})"
+        lost = f"{unsaved} items were not saved"
+        if captures := sum(isinstance(item, RawCapture) for item in self.pending):
+            # Not rescued: a capture's body is raw bytes, and the bulk of a crawl's.
+            self.stats.set_value("archive/captures_lost", captures)
+            lost += f" ({captures} of them raw captures, which are not rescued)"
         if not articles:
-            self.report(f"{what}: {unsaved} items (no articles) were not saved")
+            self.report(f"{what}: {lost}, no articles among them")
             return
         path = rescue_path_of(self.db_url, run_id=self.run_id)
         try:
@@ -356,15 +435,12 @@ class ArchivePipeline:
                     rescue.write("\n")
         except OSError as error:
             self.report(
-                f"{what}: {unsaved} items were not saved, and their {len(articles)} articles "
+                f"{what}: {lost}, and their {len(articles)} articles "
                 f"could not be written to {path} either ({os_error_reason(error)})"
             )
             return
         self.stats.set_value("archive/rescued", len(articles))
-        self.report(
-            f"{what}: {unsaved} items were not saved; their {len(articles)} articles are in "
-            f"{path} (JSON lines)"
-        )
+        self.report(f"{what}: {lost}; their {len(articles)} articles are in {path} (JSON lines)")
 
     def report(self, message: str) -> None:
         logger.error("%s", message)

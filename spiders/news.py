@@ -75,9 +75,11 @@ from items import (
     FetchRecovered,
     PageGone,
     PageNotModified,
+    RawCapture,
 )
 from parsers.links import page_feeds, page_links
 from profiles import SiteProfile, load_profile, profile_for_url
+from spiders.capture import CAPTURES
 from spiders.feeds import (
     DocumentKind,
     ListedUrl,
@@ -607,10 +609,14 @@ class NewsSpider(scrapy.Spider):
 
     # ---- errbacks ----------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> Iterator[FetchFailure | PageGone]:
-        """A FetchFailure for a failed fetch; nothing for a request dropped on purpose."""
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure | PageGone | RawCapture]:
+        """A FetchFailure for a failed fetch; nothing for a request dropped on purpose. The
+        responses received on the way (a redirect before a timeout or an off-site hop) are
+        kept as raw captures either way: errback output skips the capture spider middleware.
+        """
         request: Request = failure.request  # type: ignore[attr-defined]
         error = failure.value
+        yield from request.meta.pop(CAPTURES, ())
         if (
             isinstance(error, IgnoreRequest)
             and not isinstance(error, HttpError | RedirectError | RobotsTxtUnavailable)

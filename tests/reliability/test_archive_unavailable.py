@@ -38,7 +38,7 @@ LAUNCHER = (
 )
 BATCH_SIZE = 5
 # Room for the schema and a few batches in the write-ahead log, not for the whole demo.
-FILE_SIZE_LIMIT = 600_000
+FILE_SIZE_LIMIT = 1_000_000
 
 
 def newsarchive(

@@ -27,8 +27,9 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import parsers
-from items import ArticleRecord, FetchFailure
+from items import ArticleRecord, FetchFailure, RawCapture
 from profiles import ProfileError, SiteProfile, profile_for_url
+from spiders.capture import CAPTURES
 from spiders.news import NewsSpider, charset_of
 from tests.factories import make_record
 
@@ -375,6 +376,29 @@ def test_requests_dropped_by_policy_are_not_failures() -> None:
         list(spider.on_error(failure_for(request, IgnoreRequest("Forbidden by robots.txt")))) == []
     )
     assert stat(spider, "spider/fetch_failures") is None
+
+
+def test_responses_received_before_a_failure_are_kept_as_captures() -> None:
+    """A redirect answered, then its target timed out (or was dropped as off-site): the
+    redirect's response is still a raw capture, yielded once, before the failure."""
+    spider = make_spider(profile=SITE)
+    hop = RawCapture(
+        url=f"{G}/old-story/",
+        method="GET",
+        request_headers=(),
+        status=301,
+        protocol="HTTP/1.1",
+        response_headers=(("Location", f"{G}/2024/05/01/story/"),),
+        body=b"",
+        fetched_at=datetime(2024, 5, 1, tzinfo=UTC),
+        source=None,
+    )
+    timed_out = Request(f"{G}/2024/05/01/story/", meta={CAPTURES: [hop]})
+    output = list(spider.on_error(failure_for(timed_out, DownloadTimeoutError("took long"))))
+    assert [type(item) for item in output] == [RawCapture, FetchFailure]
+    assert output[0] is hop and CAPTURES not in timed_out.meta
+    dropped = Request(f"{G}/elsewhere/", meta={CAPTURES: [hop]})
+    assert list(spider.on_error(failure_for(dropped, IgnoreRequest("offsite")))) == [hop]
 
 
 def test_a_missing_robots_txt_is_not_a_failure() -> None:
