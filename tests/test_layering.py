@@ -19,6 +19,7 @@ PROJECT_MODULES = {
     "archive_db",
     "demo",
     "sites",
+    "warcfiles",
 }
 
 # module (file or package) -> top-level names it must never import
@@ -29,6 +30,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "spiders": {"sqlalchemy", "pipelines", "archive_db", "cli"},
     "pipelines": {"parsers", "spiders", "cli"},
     "archive_db": {"scrapy", "twisted", "parsers", "pipelines", "spiders", "cli"},
+    "warcfiles": {"scrapy", "twisted", "parsers", "pipelines", "spiders", "cli"},
 }
 
 
