@@ -4,25 +4,27 @@ Exit codes (the README's "Exit codes" section says when each happens):
 
 - 0: done.
 - 1: a crawl that did not finish cleanly (a limit, an interrupt, a failure); `sites check
-  --min-share` found a core field below the share.
+  --min-share` found a core field below the share; `reparse --limit` stopped early.
 - 2: wrong usage: an unknown option or command, a malformed option value (date, URL,
   empty --db, `schedule --at`), an unknown profile, a URL scheme other than http(s), a
   profile name that cannot be a file name, `sites add` onto an existing profile.
 - 3: bad input: a missing, unreadable or non-HTML file, a FIFO or device given as a page,
   an unreachable URL, a search query or SQL the archive rejects or refuses, a site `sites
-  add`/`check` cannot reach or whose sampled pages are not articles.
+  add`/`check` cannot reach or whose sampled pages are not articles, a file `warc import`
+  cannot read as a WARC (or that is damaged part way: what came before is imported).
 - 4: the archive or an output file cannot be opened or written: not an archive, an older
   or newer schema, a malformed database URL, an unreachable server or wrong credentials,
   a full disk or a file-size limit (ENOSPC, EFBIG), an I/O error.
 - 5: a crawl finished, but some pages failed in this run: each is recorded as a fetch
   failure (`newsarchive stats`) and fetched again by the next crawl; every good article
-  was stored.
+  was stored. Also a `reparse` in which some captures could not be parsed (each named).
 - 6: `crawl --fail-on-drift`, and a crawled site's extraction drifted: a field (title,
   date, author, body) was found on far fewer articles than in the site's previous runs,
   as when its template changes (see archive_db/health.py). Without the option the drift
   is reported on stderr and the exit code is as if there were none.
 - 75: a crawl of the same site into the same archive (or with the same job folder) is
-  running already; try again later (EX_TEMPFAIL, which cron wrappers retry).
+  running already, or another `reparse` of the archive; try again later (EX_TEMPFAIL,
+  which cron wrappers retry).
 - 130: interrupted by Ctrl-C (SIGINT) or SIGTERM; no half-written output file is left.
 
 Every expected failure is one line on stderr, never a traceback; passwords in database
@@ -191,11 +193,22 @@ def resolve_target(target: str) -> SiteProfile:
         raise UserError(str(error), EXIT_USAGE) from None
 
 
-def prepare_archive(db: str) -> str:
-    """Open (creating or upgrading) the archive before any network work; return its URL."""
-    from archive_db.engine import ArchiveError, make_engine, mask_url
+def prepare_archive(db: str, *, create: bool = True) -> str:
+    """Open (creating or upgrading) the archive before any network work; return its URL.
+
+    With `create` False, an SQLite archive must exist already (a missing or empty file is
+    a one-line exit 4): a command that works on what is archived has nothing to work on.
+    """
+    from sqlalchemy.engine import make_url
+
+    from archive_db.engine import ArchiveError, make_engine, mask_url, sqlite_url_of
     from archive_db.migrations import upgrade_archive
 
+    if not create:
+        url = make_url(sqlite_url_of(db))
+        path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+        if path is not None and (not path.is_file() or path.stat().st_size == 0):
+            raise UserError(f"no archive at {path}: nothing to work on", EXIT_ARCHIVE)
     try:
         engine = make_engine(db)
         try:
@@ -1691,6 +1704,12 @@ else:
     from commands.runs import runs
     from commands.schedule import schedule
     from commands.sites import sites
+    from commands.warc import warc
 
-    for command in (runs, schedule, sites, report):
+    for command in (runs, schedule, sites, report, warc):
         cli.add_command(command)
+    from commands.reparse import reparse
+    from commands.warc_import import warc_import
+
+    cli.add_command(reparse)
+    warc.add_command(warc_import)

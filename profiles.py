@@ -11,6 +11,7 @@ researcher can adjust a bundled profile without editing the installed package.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -20,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 SITES_DIR_ENV = "NEWSARCHIVE_SITES_DIR"
@@ -378,3 +381,18 @@ def _toml_list(values: tuple[str, ...], *, literal: bool = False) -> str:
     if len(items) <= 1:
         return f"[{', '.join(items)}]"
     return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
+
+
+def known_profiles() -> list[SiteProfile]:
+    """Every profile that loads: the user's, and the bundled ones they do not replace. A
+    profile that fails to load is left out with a warning: pages of an import or a
+    re-parse are then read without its selectors, never refused."""
+    profiles = []
+    for entry in profile_files():
+        if entry.overridden:
+            continue
+        try:
+            profiles.append(read_profile(entry.path))
+        except ProfileError as error:
+            logger.warning("profile not used: %s", error)
+    return profiles

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from archive_db import models
 from archive_db.models import (
@@ -494,3 +494,112 @@ def archived_pages_on(session: Session, domains: Iterable[str]) -> Iterator[Arch
             gone_at=row[9],
             gone_status=row[10],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCapture:
+    """An archived article and the latest stored 200 response of its page, to re-parse."""
+
+    article_id: int
+    archive_key: str
+    capture_id: int
+    url: str  # the page's URL, as the capture requested it (the article's latest URL)
+    response_headers: tuple[tuple[str, str], ...]  # as received, Content-Encoding included
+    payload_id: int  # the body: archive_db.writes.payload_body
+    fetched_at: datetime  # aware UTC
+
+
+def latest_capture_statement(
+    columns: Iterable[Any], *, site: str | None, since: datetime | None, after_article_id: int
+) -> Select[Any]:
+    """`columns` of each article (id above `after_article_id`) joined to the latest 200
+    capture of its URL (fetched at `since` or later), by article id."""
+    inner = aliased(models.Capture)
+    latest = (
+        select(inner.id)
+        .where(inner.url == Article.url, inner.status == 200)
+        .order_by(inner.fetched_at.desc(), inner.id.desc())
+        .limit(1)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    capture = models.Capture
+    statement = (
+        select(*columns)
+        .select_from(Article)
+        .join(capture, capture.id == latest)
+        .where(Article.id > after_article_id)
+    )
+    if since is not None:
+        statement = statement.where(capture.fetched_at >= since)
+    return with_site(statement, site)
+
+
+def latest_article_captures(
+    session: Session,
+    *,
+    limit: int,
+    after_article_id: int = 0,
+    site: str | None = None,
+    since: datetime | None = None,
+) -> list[ArticleCapture]:
+    """The next `limit` articles after `after_article_id` (by id) that have a stored 200
+    response of their URL, each with the latest one; `since` (aware) leaves out articles
+    whose latest one was fetched before it.
+
+    Pages of articles by id, not one long query, so that the caller can commit between
+    pages (and resume after the last article it did); each page costs one look-up of the
+    capture index per article.
+    """
+    capture = models.Capture
+    statement = latest_capture_statement(
+        (
+            Article.id,
+            Article.archive_key,
+            capture.id,
+            capture.url,
+            capture.response_headers,
+            capture.payload_id,
+            capture.fetched_at,
+        ),
+        site=site,
+        since=since,
+        after_article_id=after_article_id,
+    )
+    rows = session.execute(statement.order_by(Article.id).limit(limit))
+    return [
+        ArticleCapture(
+            article_id=row[0],
+            archive_key=row[1],
+            capture_id=row[2],
+            url=row[3],
+            response_headers=tuple((str(name), str(value)) for name, value in row[4]),
+            payload_id=row[5],
+            fetched_at=row[6],
+        )
+        for row in rows
+    ]
+
+
+def latest_article_capture_count(
+    session: Session,
+    *,
+    after_article_id: int = 0,
+    site: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many articles `latest_article_captures` would give, page after page."""
+    statement = latest_capture_statement(
+        (func.count(),), site=site, since=since, after_article_id=after_article_id
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def unfinished_run_with(session: Session, arguments: dict[str, Any]) -> CrawlRun | None:
+    """The latest run recorded with exactly these arguments that never recorded its end
+    (stopped, or still running); None when there is none."""
+    runs = session.scalars(
+        select(CrawlRun).where(CrawlRun.finished_at.is_(None)).order_by(CrawlRun.id.desc())
+    )
+    # Compared here, not in SQL: SQLite and PostgreSQL compare JSON differently.
+    return next((run for run in runs if run.arguments == arguments), None)

@@ -76,3 +76,19 @@ def make_failure(**overrides: Any) -> FetchFailure:
     }
     fields.update(overrides)
     return FetchFailure(**fields)
+
+
+def article_page(title: str, topic: str, *, published: str = "2024-05-01T08:00:00+00:00") -> bytes:
+    """A small article page the parser reads: a headline, a publication time and four
+    paragraphs about `topic` (for tests that store or import raw pages)."""
+    paragraphs = "".join(
+        f"<p>The council discussed {topic} at length on Tuesday, hearing from residents "
+        f"and officers about the plans for the coming year, part {n}.</p>"
+        for n in range(1, 5)
+    )
+    return (
+        f'<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        '<meta property="og:type" content="article">'
+        f'<meta property="article:published_time" content="{published}">'
+        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()

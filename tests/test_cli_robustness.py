@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 import pytest
 from sqlalchemy.orm import Session
+from warcio.warcwriter import WARCWriter
 
 from archive_db.engine import make_engine
 from archive_db.migrations import upgrade_archive
@@ -41,12 +42,13 @@ from tests.factories import FETCHED_AT, make_record
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTED_CODES = {1, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_ARCHIVE, EXIT_INTERRUPTED}
 # Commands that create or upgrade an archive: a missing or empty file is fine for them.
-ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade", "schedule"}
+ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade", "schedule", "warc import"}
 # Arguments that keep a command off the network and off fixed ports.
 EXTRA_OPTIONS = {
     "demo": ["--port", "0"],
     "serve": ["--port", "0"],
     "schedule": ["--at", "02:30"],
+    "export": ["-o", os.devnull],
 }
 
 
@@ -75,12 +77,21 @@ WITH_ARGUMENTS = [
 ]
 
 
+def empty_warc(path: Path) -> Path:
+    """A valid WARC file holding one warcinfo record: an import with nothing to import."""
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+    return path
+
+
 def placeholder_arguments(path: tuple[str, ...], tmp_path: Path) -> list[str]:
     """Values for a command's required arguments that never reach the network."""
     values = {
         "targets": "http://127.0.0.1:1/",
         "url": "http://127.0.0.1:1/x",
         "site": "http://127.0.0.1:1/",
+        "files": str(empty_warc(tmp_path / "empty.warc.gz")),
     }
     arguments = [
         values.get(param.name or "", str(tmp_path / "case"))
