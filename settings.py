@@ -116,6 +116,9 @@ ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not art
 # Every response is stored as received (status, headers, body), each distinct body once by
 # its digest, compressed: pages can be parsed again by a later parser (spiders/capture.py).
 ARCHIVE_CAPTURES = True
+# What made the versions a run adds (article_version.origin): a crawl; `warc import` sets
+# "warc-import" (spiders/warc_import.py), `reparse` writes "reparse" itself.
+ARCHIVE_VERSION_ORIGIN = "crawl"
 
 # A crawl's progress on stderr (spiders/progress.py): "live", a line per site redrawn on a
 # terminal; "plain", a line per site every PROGRESS_INTERVAL seconds, for logs; empty (as
