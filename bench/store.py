@@ -327,7 +327,8 @@ def store_with_executemany(
     try:
         for pragma in WRITER_PRAGMAS:
             connection.execute(pragma)
-        connection.execute("INSERT INTO crawl_run VALUES (?, ?, ?, ?, ?, ?)", run)
+        marks = ", ".join("?" * len(run))  # every column, as read back with SELECT *
+        connection.execute(f"INSERT INTO crawl_run VALUES ({marks})", run)  # noqa: S608
         with settled_heap():
             start = time.perf_counter()
             for batch in batches:
