@@ -23,7 +23,6 @@ from http.client import HTTPResponse
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
-import lxml.etree
 from protego import Protego
 
 import settings
@@ -31,7 +30,15 @@ from items import ArticleRecord
 from parsers import page_tree, parse_article
 from parsers.links import page_feeds, page_links
 from profiles import SiteProfile, profile_for_url
-from spiders.feeds import DocumentKind, document_kind, feed_item_links, robots_sitemaps, unpacked
+from spiders.feeds import (
+    DocumentKind,
+    ListedUrl,
+    document_kind,
+    feed_item_links,
+    robots_sitemaps,
+    sitemap_entries,
+    unpacked,
+)
 from spiders.links import LinkKind, classify_url
 from spiders.urls import canonical_url, is_on_site
 
@@ -273,7 +280,7 @@ class _Reading:
     problems: list[tuple[str, str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     feed_items: list[list[str]] = field(default_factory=list)
-    sitemap_items: list[tuple[str, datetime | None]] = field(default_factory=list)
+    sitemap_items: list[ListedUrl] = field(default_factory=list)
     page_items: list[str] = field(default_factory=list)
 
     def read(self, url: str, how: str) -> DocumentKind | None:
@@ -322,8 +329,8 @@ class _Reading:
                 self.read(feed, f"linked from {page.url}")
         self.page_items.extend(page_links(tree, page.url))
 
-    def _read_sitemap_index(self, url: str, entries: list[tuple[str, datetime | None]]) -> None:
-        for child, _ in newest_first(entries):
+    def _read_sitemap_index(self, url: str, entries: list[ListedUrl]) -> None:
+        for child in (entry.url for entry in newest_first(entries)):
             if len(self.sitemaps) >= MAX_SITEMAPS:
                 break
             if is_on_site(child, self.profile.domains):
@@ -381,7 +388,7 @@ def _candidates(reading: _Reading) -> Iterator[str]:
     newest first; several feeds taken in turn), then sitemap entries by date, then the
     article links of the start pages. Each once, canonical; the crawl's link rules decide."""
     from_feeds = (url for round_ in _in_turn(reading.feed_items) for url in round_)
-    from_sitemaps = (url for url, _ in newest_first(reading.sitemap_items))
+    from_sitemaps = (entry.url for entry in newest_first(reading.sitemap_items))
     listed = ((url, {LinkKind.ARTICLE, LinkKind.PAGE}) for url in (*from_feeds, *from_sitemaps))
     linked = ((url, {LinkKind.ARTICLE}) for url in reading.page_items)
     seen = set(reading.seen)
@@ -401,48 +408,12 @@ def _in_turn(lists: list[list[str]]) -> Iterator[list[str]]:
         yield [items[position] for items in lists if position < len(items)]
 
 
-def newest_first(
-    entries: Iterable[tuple[str, datetime | None]],
-) -> list[tuple[str, datetime | None]]:
+def newest_first(entries: Iterable[ListedUrl]) -> list[ListedUrl]:
     """Dated entries newest first, then the undated ones in document order."""
     entries = list(entries)
-    dated = [(url, when) for url, when in entries if when is not None]
-    dated.sort(key=lambda entry: entry[1], reverse=True)
-    return [*dated, *((url, when) for url, when in entries if when is None)]
-
-
-def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
-    """(URL, date) of a sitemap's or sitemap index's entries, in document order. The date
-    is ``<lastmod>``, else a news sitemap's ``<news:publication_date>``; None without one."""
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, huge_tree=False
-    )
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except lxml.etree.XMLSyntaxError:
-        return []
-    if root is None:
-        return []
-    entries = []
-    for entry in root.xpath("*[local-name()='url' or local-name()='sitemap']"):
-        loc = "".join(entry.xpath("*[local-name()='loc'][1]/text()")).strip()
-        if not loc:
-            continue
-        stamp = entry.xpath(
-            "string((*[local-name()='lastmod'] | .//*[local-name()='publication_date'])[1])"
-        )
-        entries.append((urljoin(base_url, loc), _datetime(str(stamp))))
-    return entries
-
-
-def _datetime(text: str) -> datetime | None:
-    """A W3C datetime (2024-03-15, 2024-03-15T09:00:00Z) as an aware datetime; a date or a
-    time without an offset is taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    dated = [entry for entry in entries if entry.modified_at is not None]
+    dated.sort(key=lambda entry: entry.modified_at or datetime.min, reverse=True)
+    return [*dated, *(entry for entry in entries if entry.modified_at is None)]
 
 
 # --- sampling articles -------------------------------------------------------------------

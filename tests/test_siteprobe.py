@@ -25,9 +25,8 @@ from siteprobe import (
     check_site,
     newest_first,
     probe_site,
-    sitemap_entries,
 )
-from spiders.feeds import feed_item_links, robots_sitemaps, sitemap_locations
+from spiders.feeds import feed_item_links, robots_sitemaps, sitemap_entries, sitemap_locations
 from spiders.urls import canonical_url
 from tests.sites_server import article_page, html, redirect, serve_tiny_site, text
 from tests.spiders.fixture_site import PRIVATE_ARTICLE, SiteServer, serve_site
@@ -84,7 +83,7 @@ def test_candidates_are_feed_items_first_then_sitemap_entries_by_date(site: Site
         canonical_url(url) for url in feed_item_links(get(site.base_url + "/feed/"), site.base_url)
     ]
     sitemap = gzip.decompress(get(site.base_url + "/sitemap-posts.xml.gz"))
-    by_date = [url for url, _ in newest_first(sitemap_entries(sitemap, site.base_url))]
+    by_date = [entry.url for entry in newest_first(sitemap_entries(sitemap, site.base_url))]
     assert list(found.candidates[: len(feed)]) == feed
     listed = [url for url in found.candidates if url in by_date]
     assert listed == [url for url in by_date if url not in feed]
@@ -211,7 +210,7 @@ def test_sitemap_entries_read_lastmod_or_a_news_publication_date() -> None:
         b"</urlset>"
     )
     entries = sitemap_entries(body, "https://x.test/")
-    assert [url for url, _ in newest_first(entries)] == [
+    assert [entry.url for entry in newest_first(entries)] == [
         "https://x.test/news",
         "https://x.test/old",
         "https://x.test/undated",
