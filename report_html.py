@@ -16,7 +16,6 @@ from html import escape
 from archive_db.health import HEALTH_FIELDS, MIN_ARTICLES, Drift, RunHealth, describe_drift
 from archive_db.queries import CrawlRunSummary
 from archive_db.report_data import ArchiveReport, NewArticle, ReasonCount, SiteReport
-from commands.runs import outcome_of, readable_duration
 
 FIELD_LABELS = {
     "title": "title",
@@ -57,6 +56,15 @@ svg .title { font-weight: 600; fill: #1d2330; }
 BAR_CHART = (760, 180)  # width, height
 LINE_CHART = (260, 140)
 MARGIN = (36, 12, 24, 10)  # left, top, bottom, right: room for the axis labels
+
+
+def readable_duration(seconds: float) -> str:
+    """1h02m03s, 4m05s or 6s: a duration a person reads at a glance."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def render_report(report: ArchiveReport) -> str:
@@ -112,7 +120,7 @@ def summary(report: ArchiveReport) -> str:
 def last_run_cells(run: CrawlRunSummary | None) -> str:
     if run is None:
         return '<td class="muted">none</td><td></td>'
-    outcome = outcome_of(run)
+    outcome = run.outcome
     kind = "ok" if outcome == "finished" else "bad"
     return f'<td>{escape(stamp(run.started_at))}</td><td class="{kind}">{escape(outcome)}</td>'
 
@@ -304,7 +312,7 @@ def runs_table(runs: Sequence[CrawlRunSummary]) -> str:
             if run.finished_at is None
             else readable_duration((run.finished_at - run.started_at).total_seconds())
         )
-        outcome = outcome_of(run)
+        outcome = run.outcome
         numbers = (run.pages, run.inserted, run.updated, run.failures)
         cells = "".join(f'<td class="n">{"" if n is None else n}</td>' for n in numbers)
         kind = "ok" if outcome == "finished" else "bad"

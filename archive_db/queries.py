@@ -388,6 +388,17 @@ class CrawlRunSummary:
     unchanged: int | None
     failures: int | None  # fetch failures recorded by this run
 
+    @property
+    def outcome(self) -> str:
+        """How the run ended: finished, incomplete (with Scrapy's reason), or "running or
+        killed" for a run that never recorded its end (only the crawl's lock tells them
+        apart)."""
+        if self.finished_at is None:
+            return "running or killed"
+        if self.finish_reason == "finished":
+            return "finished"
+        return f"incomplete: {self.finish_reason or 'no reason recorded'}"
+
 
 def crawl_runs(
     session: Session, *, site: str | None = None, limit: int | None = None

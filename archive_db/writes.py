@@ -717,19 +717,17 @@ def save_checks(session: Session, checks: Sequence[PageNotModified]) -> None:
         check_aware("listed_modified_at", check.listed_modified_at)
     if not checks:
         return
-    session.flush()
-    session.connection().execute(
-        update(ARTICLE)
-        .where(ARTICLE.c.id == bindparam("article_id"))
-        .values(
-            last_checked_at=bindparam("checked_at", type_=ARTICLE.c.last_checked_at.type),
-            listed_modified_at=func.coalesce(
+    update_articles(
+        session,
+        {
+            "last_checked_at": bindparam("checked_at", type_=ARTICLE.c.last_checked_at.type),
+            "listed_modified_at": func.coalesce(
                 bindparam("listed_at", type_=ARTICLE.c.listed_modified_at.type),
                 ARTICLE.c.listed_modified_at,
             ),
-            gone_at=None,
-            gone_status=None,
-        ),
+            "gone_at": None,
+            "gone_status": None,
+        },
         [
             {
                 "article_id": check.article_id,
@@ -749,20 +747,29 @@ def mark_gone(session: Session, gones: Sequence[PageGone]) -> None:
         check_aware("gone_at", gone.gone_at)
     if not gones:
         return
-    session.flush()
-    session.connection().execute(
-        update(ARTICLE)
-        .where(ARTICLE.c.id == bindparam("article_id"))
-        .values(
-            gone_at=func.coalesce(
+    update_articles(
+        session,
+        {
+            "gone_at": func.coalesce(
                 ARTICLE.c.gone_at, bindparam("went_at", type_=ARTICLE.c.gone_at.type)
             ),
-            gone_status=bindparam("status"),
-        ),
+            "gone_status": bindparam("status"),
+        },
         [
             {"article_id": gone.article_id, "went_at": gone.gone_at, "status": gone.status}
             for gone in gones
         ],
+    )
+
+
+def update_articles(
+    session: Session, values: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """One UPDATE of article rows by id, executed for every row (`article_id` and the bind
+    parameters `values` name): after what the session holds is flushed."""
+    session.flush()
+    session.connection().execute(
+        update(ARTICLE).where(ARTICLE.c.id == bindparam("article_id")).values(values), rows
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli import EXIT_OK, db_option, emit_rows, format_option, open_reader
+from report_html import readable_duration
 
 if TYPE_CHECKING:
     from archive_db.queries import CrawlRunSummary
@@ -25,25 +26,6 @@ RUN_COLUMNS = (
 )
 
 
-def outcome_of(run: CrawlRunSummary) -> str:
-    """How a run ended: finished, incomplete (with Scrapy's reason), or "running or killed"
-    for a run that never recorded its end (only the crawl's lock can tell the two apart)."""
-    if run.finished_at is None:
-        return "running or killed"
-    if run.finish_reason == "finished":
-        return "finished"
-    return f"incomplete: {run.finish_reason or 'no reason recorded'}"
-
-
-def readable_duration(seconds: float) -> str:
-    """1h02m03s, 4m05s or 6s: a duration a person reads at a glance."""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
 def run_row(run: CrawlRunSummary, fmt: str) -> tuple[object, ...]:
     """A table shows local time and a readable duration; JSON and CSV, for scripts, an
     ISO 8601 UTC start and the duration in seconds."""
@@ -60,7 +42,7 @@ def run_row(run: CrawlRunSummary, fmt: str) -> tuple[object, ...]:
         run.site,
         started,
         duration,
-        outcome_of(run),
+        run.outcome,
         run.pages,
         run.inserted,
         run.updated,
