@@ -165,6 +165,24 @@ class PageGone:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseDone:
+    """The last item of a response (or failed request) of a crawl on a shared frontier: once
+    the archive has committed it, everything before it is stored, and the frontier may
+    forget the request (spiders/frontier.py). The archive stores nothing for it."""
+
+    token: str  # the request's entry among its worker's in-flight requests
+
+
+# The Scrapy signal the archive pipeline sends after a commit that holds ResponseDone items,
+# with them as ``done`` (a list): the frontier acknowledges their requests then.
+ARCHIVE_COMMITTED = object()
+# The Scrapy signal a crawl sends when it learns of sites after it opened (a worker on a
+# shared frontier), with their profiles as ``profiles``: what the archive holds of them
+# (archived pages, past failures) is handed to the spider then.
+SITES_ADDED = object()
+
+
+@dataclass(frozen=True, slots=True)
 class ArchivedPage:
     """What a crawl needs to know of an archived article to decide whether (and how) to
     fetch its page again: read from the archive, handed to the spider."""

@@ -111,6 +111,9 @@ ARCHIVE_DB_URL = "sqlite:///archive.sqlite"
 ARCHIVE_BATCH_SIZE = 100  # items (articles, raw captures, ...) per transaction
 # Batches written by a thread of their own while the crawl goes on (pipelines/store.py).
 ARCHIVE_WRITER_THREAD = True
+# Commit what waits at least this often (seconds), and whenever the crawl is idle; 0: only a
+# full batch (or the crawl's end) commits. Crawls on a shared frontier set it (see below).
+ARCHIVE_FLUSH_SECONDS = 0.0
 ARCHIVE_REQUIRED_FIELDS = ["title", "body"]  # a record without these is not stored
 ARCHIVE_MIN_BODY_CHARS = 200  # shorter bodies are teasers or galleries, not articles
 # Every response is stored as received (status, headers, body), each distinct body once by
@@ -130,7 +133,16 @@ EXTENSIONS = {
     # `scrapy crawl` and scrapyd jobs: the crawl lock, past failures and archived pages, as
     # `newsarchive crawl` provides them itself (pipelines/archive_state.py).
     "pipelines.archive_state.ArchiveStateExtension": 100,
+    # Crawls on a shared frontier (`--frontier`): heartbeat, idle exit, acknowledgements.
+    "spiders.frontier.FrontierExtension": 200,
 }
+# A frontier in Redis shared by crawl processes on any number of machines (spiders/frontier.py,
+# docs/scale-out.md); empty: this process crawls on its own. `newsarchive crawl --frontier` and
+# `newsarchive worker` set these (spiders.frontier.frontier_settings).
+FRONTIER_REDIS_URL = ""
+FRONTIER_NAME = "newsarchive"
+FRONTIER_HEARTBEAT_SECONDS = 10.0  # a worker unheard of for 3x this is dead: its requests requeue
+FRONTIER_EXIT_WHEN_IDLE = 60.0  # seconds the frontier stays empty before a worker ends
 
 # Deployments (scrapyd, cron, containers) choose these without editing code: `scrapy crawl`
 # and scrapyd jobs have no CLI options (docs/scrapyd.md). An unset or empty variable keeps
@@ -138,6 +150,7 @@ EXTENSIONS = {
 #   NEWSARCHIVE_DB          the archive: an SQLite file path or an SQLAlchemy URL
 #   NEWSARCHIVE_USER_AGENT  who we say we are: a deployment names its own contact here
 #   NEWSARCHIVE_DELAY       seconds between requests to a site, as `newsarchive crawl --delay`
+#   NEWSARCHIVE_FRONTIER_HEARTBEAT  FRONTIER_HEARTBEAT_SECONDS of a crawl on a shared frontier
 if _archive := os.environ.get("NEWSARCHIVE_DB"):
     from archive_db.engine import sqlite_url_of
 
@@ -154,3 +167,14 @@ if _delay := os.environ.get("NEWSARCHIVE_DELAY"):
     # As --delay: 0 turns AutoThrottle off; otherwise it never starts below the delay.
     AUTOTHROTTLE_ENABLED = DOWNLOAD_DELAY > 0
     AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, AUTOTHROTTLE_START_DELAY)
+if _heartbeat := os.environ.get("NEWSARCHIVE_FRONTIER_HEARTBEAT"):
+    try:
+        FRONTIER_HEARTBEAT_SECONDS = float(_heartbeat)
+    except ValueError:
+        raise ValueError(
+            f"NEWSARCHIVE_FRONTIER_HEARTBEAT must be seconds, not {_heartbeat!r}"
+        ) from None
+    if not 0 < FRONTIER_HEARTBEAT_SECONDS < float("inf"):
+        raise ValueError(
+            f"NEWSARCHIVE_FRONTIER_HEARTBEAT must be over 0 seconds, not {_heartbeat!r}"
+        )

@@ -25,10 +25,14 @@ from sqlalchemy.orm import Session
 from archive_db.engine import make_engine
 from archive_db.locks import CrawlLocked, crawl_lock
 from archive_db.queries import archived_pages_on, unresolved_failures_on
+from items import SITES_ADDED
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+
+    from items import ArchivedPage, FetchFailure
+    from profiles import SiteProfile
 
 ARCHIVE_PIPELINE = "pipelines.store.ArchivePipeline"
 
@@ -51,6 +55,7 @@ class ArchiveStateExtension:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.sites_added, signal=SITES_ADDED)
         return extension
 
     async def spider_opened(self, spider: Spider) -> None:
@@ -67,17 +72,34 @@ class ArchiveStateExtension:
                 return
         if getattr(spider, "archive_state_given", True):
             return
-        domains = [domain for profile in spider.profiles for domain in profile.domains]  # type: ignore[attr-defined]
+        profiles: list[SiteProfile] = list(spider.profiles)  # type: ignore[attr-defined]
+        failures, pages = self.archive_state_of(profiles)
+        spider.use_archive_state(past_failures=failures, archived_pages=pages)  # type: ignore[attr-defined]
+        self.crawler.stats.set_value("archive_state/past_failures", len(failures))
+
+    def sites_added(self, profiles: list[SiteProfile]) -> None:
+        """Sites a worker on a shared frontier learnt of: what the archive holds of them."""
+        spider = self.crawler.spider
+        if getattr(spider, "archive_state_given", True):
+            return
+        failures, pages = self.archive_state_of(profiles)
+        spider.add_archive_state(past_failures=failures, archived_pages=pages)  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("archive_state/past_failures", len(failures))
+
+    def archive_state_of(
+        self, profiles: list[SiteProfile]
+    ) -> tuple[list[FetchFailure], list[ArchivedPage]]:
+        """The unresolved failures and archived pages on the sites' domains."""
+        domains = [domain for profile in profiles for domain in profile.domains]
         engine = make_engine(self.db_url)
         try:
             with Session(engine) as session:
-                failures = unresolved_failures_on(session, domains)
-                spider.use_archive_state(  # type: ignore[attr-defined]
-                    past_failures=failures, archived_pages=archived_pages_on(session, domains)
+                return (
+                    list(unresolved_failures_on(session, domains)),
+                    list(archived_pages_on(session, domains)),
                 )
         finally:
             engine.dispose()
-        self.crawler.stats.set_value("archive_state/past_failures", len(failures))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.locks.close()

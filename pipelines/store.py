@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,12 +36,14 @@ from archive_db.writes import (
     store_captures,
 )
 from items import (
+    ARCHIVE_COMMITTED,
     ArticleRecord,
     FetchFailure,
     FetchRecovered,
     PageGone,
     PageNotModified,
     RawCapture,
+    ResponseDone,
     record_to_json,
 )
 from pipelines.health import extraction_counts_of
@@ -58,7 +61,15 @@ DEFAULT_BATCH_SIZE = 100
 # The finish reason of a crawl the pipeline closed because the archive stopped taking writes.
 ARCHIVE_UNAVAILABLE = "archive_unavailable"
 
-Item = ArticleRecord | FetchFailure | FetchRecovered | PageNotModified | PageGone | RawCapture
+Item = (
+    ArticleRecord
+    | FetchFailure
+    | FetchRecovered
+    | PageNotModified
+    | PageGone
+    | RawCapture
+    | ResponseDone
+)
 # Items saved a run at a time, several rows a statement: a nightly crawl yields one per page.
 BATCHED = (ArticleRecord, PageNotModified, PageGone)
 # The ids of the captures saved lately, by RawCapture.key: a record names the capture it was
@@ -94,6 +105,12 @@ class ArchivePipeline:
     one line for the user saying what happened and where the rescued articles are. Raw
     captures are not rescued (their bodies are the bulk of a crawl's bytes): they are
     counted, ``archive/captures_lost``.
+
+    On a shared frontier (spiders/frontier.py) the spider ends each response's output with
+    a ResponseDone: the pipeline stores nothing for it, and sends ``items.ARCHIVE_COMMITTED``
+    with those of each batch once the batch is committed, so that a worker killed before a
+    commit has its requests fetched again by another. There the pipeline also commits what
+    waits whenever the crawl is idle and every ``ARCHIVE_FLUSH_SECONDS`` (0: only by size).
     """
 
     def __init__(
@@ -105,6 +122,7 @@ class ArchivePipeline:
         run_arguments: Mapping[str, Any] | None = None,
         write_in_thread: bool = False,
         version_origin: str = "crawl",
+        flush_seconds: float = 0.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"ARCHIVE_BATCH_SIZE must be at least 1, not {batch_size}")
@@ -118,6 +136,8 @@ class ArchivePipeline:
         # Items leave `pending` only once committed (or rejected and recorded as failures).
         self.pending: list[Item] = []
         self.flush_at = batch_size  # flush when this many items wait
+        self.flush_seconds = flush_seconds  # ... or when the last flush is this old (0: never)
+        self.flushed_at = time.monotonic()
         self.write_in_thread = write_in_thread
         self.writer: ThreadPoolExecutor | None = None
         # The batch the writer thread is saving (the head of `pending`), and its result.
@@ -146,11 +166,14 @@ class ArchivePipeline:
             run_arguments=crawler.settings.getdict("ARCHIVE_RUN_ARGUMENTS"),
             write_in_thread=crawler.settings.getbool("ARCHIVE_WRITER_THREAD"),
             version_origin=crawler.settings.get("ARCHIVE_VERSION_ORIGIN") or "crawl",
+            flush_seconds=crawler.settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
         )
         pipeline.crawler = crawler
         # Scrapy closes pipelines before it announces why the spider closed, so the
         # finish reason reaches the crawl_run row from this signal.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        if pipeline.flush_seconds > 0:
+            crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         return pipeline
 
     def open_spider(self) -> None:
@@ -179,9 +202,20 @@ class ArchivePipeline:
             self.pending.append(item)
             # Once the archive is given up, items only wait for the rescue file.
             waiting = len(self.pending) - (len(self.in_flight[0]) if self.in_flight else 0)
-            if self.unavailable_reason is None and waiting >= self.flush_at:
+            if self.unavailable_reason is None and (waiting >= self.flush_at or self.flush_due()):
                 self.flush()
         return item
+
+    def flush_due(self) -> bool:
+        """Whether the last flush is ARCHIVE_FLUSH_SECONDS old (never when that is 0)."""
+        return 0 < self.flush_seconds <= time.monotonic() - self.flushed_at
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Commit what waits while the crawl has nothing to fetch: on a shared frontier its
+        requests count as in flight until then, and the frontier is not empty."""
+        if self.unavailable_reason is None and (self.pending or self.in_flight is not None):
+            self.flush()
+            self.settle_in_flight()
 
     def close_spider(self) -> None:
         """Save what is still buffered and close the crawl run (its reason follows); if the
@@ -218,6 +252,7 @@ class ArchivePipeline:
         `archive_failed`).
         """
         self.settle_in_flight()
+        self.flushed_at = time.monotonic()
         if not self.pending or self.sessions is None or self.unavailable_reason is not None:
             return
         batch = list(self.pending)
@@ -273,8 +308,15 @@ class ArchivePipeline:
         if outcomes is not None:
             del self.pending[: len(batch)]
             self.count(outcomes)
+            self.announce_committed(batch)
         self.archive_failures_in_a_row = 0
         self.flush_at = self.batch_size
+
+    def announce_committed(self, items: list[Item]) -> None:
+        """Send ARCHIVE_COMMITTED with the ResponseDone items among `items`, now committed."""
+        done = [item for item in items if isinstance(item, ResponseDone)]
+        if done and self.crawler is not None:
+            self.crawler.signals.send_catch_log(signal=ARCHIVE_COMMITTED, done=done)
 
     def count(self, outcomes: list[str]) -> None:
         for outcome in outcomes:
@@ -289,7 +331,7 @@ class ArchivePipeline:
         saved = {} if saved is None else saved
         captures = [item for item in batch if isinstance(item, RawCapture)]
         outcomes = self.save_captures(session, captures, saved)
-        rest = [item for item in batch if not isinstance(item, RawCapture)]
+        rest = [item for item in batch if not isinstance(item, RawCapture | ResponseDone)]
         for kind, run in itertools.groupby(rest, key=type):
             if kind not in BATCHED:
                 for item in run:
@@ -335,6 +377,8 @@ class ArchivePipeline:
         """Save one item; returns the stats it counts towards (after archive/)."""
         if isinstance(item, RawCapture):
             return self.save_captures(session, [item], saved)
+        if isinstance(item, ResponseDone):
+            return []
         if isinstance(item, ArticleRecord):
             outcome = save_articles(
                 session,
@@ -373,7 +417,7 @@ class ArchivePipeline:
                     outcomes = self.save(session, item, saved)
                 self.remember_captures(saved)
             except (StatementError, RecordError) as error:
-                if not is_bad_record(error):
+                if not is_bad_record(error) or isinstance(item, ResponseDone):
                     raise
                 url = item.urls[0] if isinstance(item, FetchRecovered) else item.url
                 reason = f"not archived: {one_line(error)}"
@@ -384,6 +428,7 @@ class ArchivePipeline:
                 outcomes = ["rejected", "failures"]
             del self.pending[0]
             self.count(outcomes)
+            self.announce_committed([item])
 
     def archive_failed(self, error: OperationalError) -> None:
         """The archive refused a whole transaction: try again with the next batch, or give up
@@ -415,7 +460,7 @@ class ArchivePipeline:
     def rescue_unsaved(self) -> None:
         """Write the articles the archive did not take to the rescue file, count what was lost,
         and leave the user's one-line account in ``archive/error``."""
-        unsaved = len(self.pending)
+        unsaved = sum(not isinstance(item, ResponseDone) for item in self.pending)
         articles = [item for item in self.pending if isinstance(item, ArticleRecord)]
         self.stats.set_value("archive/unsaved", unsaved)
         what = f"the archive stopped taking writes ({self.unavailable_reason})"

@@ -197,6 +197,7 @@ class NewsSpider(scrapy.Spider):
     """
 
     name = "news"
+    needs_targets = True  # a worker on a shared frontier learns its sites as it goes
 
     def __init__(
         self,
@@ -214,7 +215,7 @@ class NewsSpider(scrapy.Spider):
             chosen.append(profile)
         if target:
             chosen.extend(profiles_for_targets(target))
-        if not chosen:
+        if not chosen and self.needs_targets:
             raise ValueError("NewsSpider needs a target: -a target=PROFILE_OR_URL, or profile=")
         self.profiles: tuple[SiteProfile, ...] = tuple(chosen)
         self.frontier = Frontier(self.profiles)
@@ -249,6 +250,16 @@ class NewsSpider(scrapy.Spider):
         self._failed_urls = {failure.url for failure in self.past_failures}
         self.archived_pages = ArchivedPages(archived_pages)
         self.archive_state_given = True
+
+    def add_archive_state(
+        self, *, past_failures: Sequence[FetchFailure], archived_pages: Iterable[ArchivedPage]
+    ) -> None:
+        """What the archive holds of sites this crawl learnt of once it had opened (a
+        worker on a shared frontier), besides what it held already."""
+        self.past_failures += tuple(past_failures)
+        self._failed_urls.update(failure.url for failure in past_failures)
+        for page in archived_pages:
+            self.archived_pages.add(page)
 
     # ---- start -------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ class CrawlResult:
     elapsed_seconds: float  # from the spider opening to its closing
 
 
-def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
+def crawl_settings(profile: SiteProfile | None, options: CrawlOptions) -> Settings:
     """The project settings (the ``settings`` module) with the options applied on top.
 
     Delays: ``options.delay`` when given (0 also turns AutoThrottle off; robots.txt is
@@ -107,8 +107,10 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
             overrides["AUTOTHROTTLE_START_DELAY"] = max(
                 options.delay, settings.getfloat("AUTOTHROTTLE_START_DELAY")
             )
-    elif profile.crawl_delay is not None and profile.crawl_delay > settings.getfloat(
-        "DOWNLOAD_DELAY"
+    elif (
+        profile is not None
+        and profile.crawl_delay is not None
+        and profile.crawl_delay > settings.getfloat("DOWNLOAD_DELAY")
     ):
         # AutoThrottle never goes below DOWNLOAD_DELAY, so this holds with it on.
         overrides["DOWNLOAD_DELAY"] = profile.crawl_delay
@@ -128,6 +130,8 @@ def crawl_settings(profile: SiteProfile, options: CrawlOptions) -> Settings:
     if options.recheck_all is not None:
         overrides["RECHECK_ALL"] = options.recheck_all
     if options.jobdir is not None:
+        if profile is None:
+            raise ValueError("a job folder belongs to one site: give its profile")
         overrides["JOBDIR"] = str(job_folder_of(options.jobdir, profile.name))
     overrides["ARCHIVE_RUN_ARGUMENTS"] = dict(options.run_arguments)
     overrides.update(options.settings)
@@ -234,6 +238,61 @@ def run_crawl(targets: Sequence[SiteProfile], options: CrawlOptions) -> list[Cra
         _result_of(profile.name, crawler, wall_clock)
         for profile, crawler in zip(targets, crawlers, strict=True)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierOptions:
+    """Where a crawl process finds the frontier it shares with others (spiders/frontier.py)."""
+
+    url: str  # redis://...
+    name: str  # its keys' prefix
+    worker: str  # this process's id among the frontier's workers
+    exit_when_idle: float  # seconds the frontier stays empty before this process ends
+    seed_only: bool = False  # queue the seeds' start requests, fetch nothing
+
+
+def run_frontier_crawl(
+    seeds: Sequence[SiteProfile], options: CrawlOptions, frontier: FrontierOptions
+) -> CrawlResult:
+    """Crawl from a shared frontier until it has been empty for a while; blocks.
+
+    `seeds` are sites whose start requests this process queues first (the seeding command);
+    a worker has none and fetches what it pops. One spider covers every site, so the
+    settings are the project's with the options on top (a profile's own crawl delay is
+    the shared politeness middleware's to honour). Runs once per process, as `run_crawl`.
+    """
+    global _ran_in_this_process
+    if _ran_in_this_process:
+        raise RuntimeError("run_frontier_crawl runs once per process")
+    _ran_in_this_process = True
+    from spiders.frontier import frontier_settings
+    from spiders.frontier_spider import FrontierNewsSpider
+
+    settings = crawl_settings(None, options)
+    settings.setdict(
+        frontier_settings(
+            frontier.url,
+            frontier.name,
+            worker=frontier.worker,
+            exit_when_idle=0 if frontier.seed_only else frontier.exit_when_idle,
+        )
+        | {"FRONTIER_SEED_ONLY": frontier.seed_only},
+        priority="cmdline",
+    )
+    process = CrawlerProcess(settings)
+    if settings.get("LOG_LEVEL") != "DEBUG":
+        for name in TRACEBACK_LOGGERS:
+            logging.getLogger(name).addFilter(network_error_without_traceback)
+    errors: list[Failure] = []
+    crawler = Crawler(FrontierNewsSpider, settings, init_reactor=True)
+    process.crawl(crawler, profiles=tuple(seeds)).addErrback(errors.append)
+    quiet_below_log_level(settings.get("LOG_LEVEL"))
+    started = time.monotonic()
+    process.start()
+    wall_clock = time.monotonic() - started
+    if errors:
+        errors[0].raiseException()
+    return _result_of(frontier.worker, crawler, wall_clock)
 
 
 def quiet_below_log_level(level: str) -> None:

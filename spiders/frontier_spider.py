@@ -1,0 +1,112 @@
+"""FrontierNewsSpider: NewsSpider as one of many processes sharing a frontier in Redis.
+
+Crawl policy is NewsSpider's, unchanged; what differs is where the sites come from and how a
+response ends. A worker starts with no sites of its own: it reads the site profiles the
+seeding command stored in the frontier (``spiders.frontier.RedisFrontier.add_profiles``),
+and learns a site seeded later when it pops the first request of it. Every callback and
+errback ends its output with an ``items.ResponseDone`` for the request's token, so the
+frontier forgets the request only once the archive has committed what it yielded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, Self
+
+from items import SITES_ADDED, ResponseDone
+from spiders.frontier import IN_FLIGHT_ENTRY, RedisFrontier
+from spiders.links import Frontier
+from spiders.news import NewsSpider
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+    from twisted.python.failure import Failure
+
+    from profiles import SiteProfile
+
+
+class FrontierNewsSpider(NewsSpider):
+    """NewsSpider on a shared frontier (see the module doc); the seeding process is given
+    its sites (``profiles=``), workers find theirs in the frontier."""
+
+    name = "frontier"
+    needs_targets = False
+    shared: RedisFrontier | None = None
+    profiles_version = -1  # of the frontier's profiles last read
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The seeding process fetches its sites' start URLs, robots.txt, due re-checks and
+        # past failures; a worker fetches only what it pops.
+        self.seeding = bool(self.profiles)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.shared = RedisFrontier.from_settings(crawler.settings)
+        if not spider.seeding:  # the archive state extension reads what it holds of them
+            spider.learn_sites(announce=False)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        if self.seeding:
+            async for request in super().start():
+                yield request
+
+    def learn_site_of(self, url: str) -> None:
+        """Read the frontier's profiles again if `url` is on no site this worker knows."""
+        if self.frontier.profile_for(url) is None:
+            self.learn_sites()
+
+    def learn_sites(self, *, announce: bool = True) -> list[SiteProfile]:
+        """Add the frontier's profiles this worker does not know yet; the ones added."""
+        assert self.shared is not None
+        version = self.shared.profiles_version()
+        if version == self.profiles_version:
+            return []
+        self.profiles_version = version
+        known = {profile.name for profile in self.profiles}
+        added = [profile for profile in self.shared.profiles() if profile.name not in known]
+        if not added:
+            return []
+        self.profiles = (*self.profiles, *added)
+        seen = self.frontier.seen
+        self.frontier = Frontier(self.profiles)
+        self.frontier.seen = seen
+        self.allowed_domains = list(self.frontier.domains)  # Scrapy's offsite check follows
+        self.logger.info("sites from the frontier: %s", ", ".join(p.name for p in added))
+        if announce:
+            self.crawler.signals.send_catch_log(signal=SITES_ADDED, profiles=added)
+        return added
+
+    @staticmethod
+    def _done(request: Request | None) -> Iterator[ResponseDone]:
+        token = None if request is None else request.meta.get(IN_FLIGHT_ENTRY)
+        if token is not None:
+            yield ResponseDone(token=token)
+
+    def _ending_with_done(
+        self, output: Iterator[Any] | None, request: Request | None
+    ) -> Iterator[Any]:
+        """`output`, then the request's ResponseDone; also when the callback raises (the
+        error still reaches Scrapy, which records it as a failure)."""
+        try:
+            yield from output or ()
+        except Exception:
+            yield from self._done(request)
+            raise
+        yield from self._done(request)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        return self._ending_with_done(super().parse(response, **kwargs), response.request)
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        return self._ending_with_done(super().parse_robots(response), response.request)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        return self._ending_with_done(super().on_error(failure), failure.request)  # type: ignore[attr-defined]
+
+    def on_robots_error(self, failure: Failure) -> Iterator[Any]:  # type: ignore[override]
+        super().on_robots_error(failure)
+        return self._ending_with_done(None, failure.request)  # type: ignore[attr-defined]
