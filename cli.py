@@ -441,8 +441,44 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+# --- crawls on a shared frontier (commands/frontier.py) -----------------------------------
+
+DEFAULT_EXIT_WHEN_IDLE = 60.0
+
+frontier_option = click.option(
+    "--frontier",
+    "frontier_url",
+    metavar="redis://HOST:PORT/DB",
+    envvar="NEWSARCHIVE_FRONTIER",
+    help="The Redis that holds the shared frontier: its queue, seen requests and workers "
+    "(env NEWSARCHIVE_FRONTIER). A password goes in the URL: redis://:PASSWORD@HOST:6379/0.",
+)
+frontier_name_option = click.option(
+    "--frontier-name",
+    default="newsarchive",
+    show_default=True,
+    help="Which frontier of that Redis: its keys start with NAME:. Separate crawls, separate "
+    "names.",
+)
+exit_when_idle_option = click.option(
+    "--exit-when-idle",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_EXIT_WHEN_IDLE,
+    show_default=True,
+    metavar="SECONDS",
+    help="End once the frontier (its queue and every worker's requests in flight) has been "
+    "empty this long.",
+)
+
+
+
 @cli.command()
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--targets-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Targets to crawl, one a line (# starts a comment), besides those given as arguments.",
+)
 @db_option
 @click.option(
     "--jobdir",
@@ -459,9 +495,27 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
     "far fewer articles than in its previous runs (a template change). Drift is reported "
     "on stderr either way.",
 )
+@frontier_option
+@frontier_name_option
+@exit_when_idle_option
+@click.option(
+    "--seed-only",
+    is_flag=True,
+    help="With --frontier: queue the sites' start requests and end at once, leaving the "
+    "crawl to workers.",
+)
 @crawl_options
 def crawl(
-    targets: tuple[str, ...], db: str, jobdir: str | None, fail_on_drift: bool, **options: Any
+    targets: tuple[str, ...],
+    targets_file: IO[str] | None,
+    db: str,
+    jobdir: str | None,
+    fail_on_drift: bool,
+    frontier_url: str | None,
+    frontier_name: str,
+    exit_when_idle: float,
+    seed_only: bool,
+    **options: Any,
 ) -> int:
     """Crawl sites into the archive. TARGET is a start URL (homepage, section page, sitemap
     or feed) or a site profile (one of yours, see `newsarchive sites`, a bundled name such as
@@ -470,11 +524,44 @@ def crawl(
     While it runs, it holds a lock per site on the archive: a second crawl of one of its
     sites into the same archive exits 75 at once.
 
+    With --frontier, the crawl is shared: the sites are queued in that Redis, and this
+    process crawls beside any number of `newsarchive worker`s until the frontier has been
+    empty for --exit-when-idle seconds (docs/scale-out.md). Then there are no site locks:
+    every worker crawls every site, each page once.
+
     \b
-    Example:
+    Examples:
       newsarchive crawl https://www.example-news.co.uk/ --max-pages 200
+      newsarchive crawl --targets-file sites.txt --frontier redis://127.0.0.1:6379/0 \\
+          --db postgresql+psycopg://archive@127.0.0.1/news
     """
+    if targets_file is not None:
+        targets += tuple(targets_in(targets_file))
+    if not targets:
+        raise UserError("nothing to crawl: give a TARGET or --targets-file", EXIT_USAGE)
     profiles = [resolve_target(target) for target in targets]
+    if frontier_url is not None:
+        if jobdir is not None or fail_on_drift:
+            raise UserError(
+                "--jobdir and --fail-on-drift are for crawls of their own: a frontier keeps "
+                "its queue in Redis",
+                EXIT_USAGE,
+            )
+        from commands.frontier import crawl_on_frontier
+
+        given = _given(options)
+        return crawl_on_frontier(
+            profiles,
+            db=db,
+            frontier_url=frontier_url,
+            frontier_name=frontier_name,
+            exit_when_idle=exit_when_idle,
+            seed_only=seed_only,
+            options=given,
+            arguments={"command": "crawl", "targets": list(targets), **given},
+        )
+    if seed_only:
+        raise UserError("--seed-only needs --frontier", EXIT_USAGE)
     db_url = prepare_archive(db)
     jobs = job_root_of(jobdir, db_url)
     given = _given(options) | ({"jobdir": str(jobs)} if jobs is not None else {})
@@ -487,6 +574,11 @@ def crawl(
             arguments=arguments,
             fail_on_drift=fail_on_drift,
         )
+
+
+def targets_in(lines: IO[str]) -> list[str]:
+    """The targets of a targets file: one a line, blank lines and # comments skipped."""
+    return [target for line in lines if (target := line.split("#", 1)[0].strip())]
 
 
 def job_root_of(jobdir: str | None, db_url: str) -> Path | None:
@@ -1708,8 +1800,12 @@ else:
 
     for command in (runs, schedule, sites, report, warc):
         cli.add_command(command)
+    from commands.frontier import frontier_group, worker
     from commands.reparse import reparse
     from commands.warc_import import warc_import
+
+    cli.add_command(worker)
+    cli.add_command(frontier_group)
 
     cli.add_command(reparse)
     warc.add_command(warc_import)
