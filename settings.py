@@ -88,6 +88,8 @@ DOWNLOADER_MIDDLEWARES = {
     # First to see a response (on the network side of HttpCompression 590, Redirect 600 and
     # Retry 550, past HttpCache 900): every response as received, body still compressed.
     "spiders.capture.CaptureDownloaderMiddleware": 950,
+    # On a shared frontier only: delays and per-site concurrency hold across all workers.
+    "spiders.politeness.SharedPolitenessMiddleware": 940,
 }
 # Worker processes that parse article pages while Scrapy fetches (spiders/parse_ahead.py):
 # one a core, at most two; none on a one-core machine (0 parses in the spider's callbacks).

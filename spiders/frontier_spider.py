@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from items import SITES_ADDED, ResponseDone
 from spiders.frontier import IN_FLIGHT_ENTRY, RedisFrontier
-from spiders.links import Frontier
+from spiders.links import Frontier, LinkKind
 from spiders.news import NewsSpider
+from spiders.politeness import SITE_DELAY_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -79,6 +80,17 @@ class FrontierNewsSpider(NewsSpider):
         if announce:
             self.crawler.signals.send_catch_log(signal=SITES_ADDED, profiles=added)
         return added
+
+    def _request(self, url: str, kind: LinkKind, **kwargs: Any) -> Request:
+        """NewsSpider's request, carrying its site's crawl delay for the shared politeness
+        middleware (unless --delay chose one delay for every site)."""
+        request = super()._request(url, kind, **kwargs)
+        profile = self.frontier.profile_for(url)
+        if profile is not None and profile.crawl_delay and self.settings.getbool(
+            "FRONTIER_SITE_DELAYS", True
+        ):
+            request.meta[SITE_DELAY_META] = profile.crawl_delay
+        return request
 
     @staticmethod
     def _done(request: Request | None) -> Iterator[ResponseDone]:

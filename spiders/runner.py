@@ -276,7 +276,11 @@ def run_frontier_crawl(
             worker=frontier.worker,
             exit_when_idle=0 if frontier.seed_only else frontier.exit_when_idle,
         )
-        | {"FRONTIER_SEED_ONLY": frontier.seed_only},
+        | {
+            "FRONTIER_SEED_ONLY": frontier.seed_only,
+            # Profiles' crawl delays apply per request, unless --delay chose one for all.
+            "FRONTIER_SITE_DELAYS": options.delay is None,
+        },
         priority="cmdline",
     )
     process = CrawlerProcess(settings)
