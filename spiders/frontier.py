@@ -324,6 +324,9 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
             learn(request.url)
         return request
 
+    def has_pending_requests(self) -> bool:
+        return not self.seed_only and bool(super().has_pending_requests())
+
     def close(self, reason: str) -> None:
         super().close(reason)
         moved = self.frontier.requeue(self.worker)
@@ -381,10 +384,13 @@ class FrontierExtension:
                 ttl=3 * self.heartbeat_seconds,
                 info={"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at},
             )
-            moved = self.frontier.reclaim_dead()
+            self.reclaim()
         except redis.RedisError as error:
             logger.warning("the frontier's Redis did not answer a heartbeat: %s", error)
-            return
+
+    def reclaim(self) -> None:
+        """Put the requests of workers whose heartbeat expired back into the queue."""
+        moved = self.frontier.reclaim_dead()
         if moved:
             logger.warning("took back %d requests of workers that stopped answering", moved)
             assert self.crawler.stats is not None
@@ -409,7 +415,7 @@ class FrontierExtension:
     def spider_idle(self, spider: Spider) -> None:
         """Keep the worker open unless the frontier has been empty for long enough."""
         try:
-            self.frontier.reclaim_dead()
+            self.reclaim()
             status = self.frontier.status()
         except redis.RedisError as error:
             logger.warning("the frontier's Redis did not answer: %s", error)
