@@ -187,6 +187,7 @@ class ArchivePipeline:
         logger.info("archiving to %s (crawl run %d)", mask_url(self.db_url), self.run_id)
         if self.write_in_thread:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.flushed_at = time.monotonic()
 
     def site_crawled(self) -> str | None:
         """The profile name of the one site the spider crawls; None for several, or for a
