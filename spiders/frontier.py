@@ -301,10 +301,18 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         return scheduler
 
     def enqueue_request(self, request: Request) -> bool:
-        token = request.meta.pop(IN_FLIGHT_ENTRY, None)
-        queued: bool = super().enqueue_request(request)
-        if token is not None:
-            self.frontier.ack(self.worker, [token])
+        # scrapy-redis's own, but for the entry, and without passing `spider=` to the stats
+        # (deprecated by Scrapy 2.13: a warning on every request).
+        entry = request.meta.pop(IN_FLIGHT_ENTRY, None)
+        queued = bool(request.dont_filter or not self.df.request_seen(request))
+        if queued:
+            self.queue.push(request)
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+        else:
+            self.df.log(request, self.spider)
+        if entry is not None:
+            self.frontier.ack(self.worker, [entry])
         return queued
 
     def next_request(self) -> Request | None:
@@ -317,7 +325,7 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         request: Request = self.queue._decode_request(encoded)
         request.meta[IN_FLIGHT_ENTRY] = token
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         # A request of a site seeded after this worker started: learn its profile first.
         learn = getattr(self.spider, "learn_site_of", None)
         if learn is not None:
@@ -333,7 +341,7 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         if moved:
             logger.info("put %d unfinished requests back into the frontier", moved)
             if self.stats:
-                self.stats.set_value("frontier/requeued", moved, spider=self.spider)
+                self.stats.set_value("frontier/requeued", moved)
 
 
 class FrontierExtension:

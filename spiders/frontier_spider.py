@@ -14,7 +14,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from items import SITES_ADDED, ResponseDone
-from spiders.frontier import IN_FLIGHT_ENTRY, RedisFrontier
+from spiders.frontier import (
+    DEFAULT_NAME,
+    IN_FLIGHT_ENTRY,
+    RedisFrontier,
+    default_worker_id,
+    frontier_settings,
+)
 from spiders.links import Frontier, LinkKind
 from spiders.news import NewsSpider
 from spiders.politeness import SITE_DELAY_META
@@ -22,6 +28,7 @@ from spiders.politeness import SITE_DELAY_META
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+    from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
     from profiles import SiteProfile
@@ -43,7 +50,25 @@ class FrontierNewsSpider(NewsSpider):
         self.seeding = bool(self.profiles)
 
     @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """A bare `scrapy crawl frontier -s FRONTIER_REDIS_URL=...` (a scrapyd job) gets the
+        settings `newsarchive worker` gives; the CLI's own, given at a higher priority, win."""
+        super().update_settings(settings)
+        if url := settings.get("FRONTIER_REDIS_URL"):
+            shared = frontier_settings(
+                url,
+                settings.get("FRONTIER_NAME") or DEFAULT_NAME,
+                worker=settings.get("FRONTIER_WORKER_ID") or default_worker_id(),
+                exit_when_idle=settings.getfloat("FRONTIER_EXIT_WHEN_IDLE"),
+            )
+            settings.setdict(shared, priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        if not crawler.settings.get("FRONTIER_REDIS_URL"):
+            raise ValueError(
+                "the frontier spider needs a frontier: -s FRONTIER_REDIS_URL=redis://HOST:6379/0"
+            )
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.shared = RedisFrontier.from_settings(crawler.settings)
         if not spider.seeding:  # the archive state extension reads what it holds of them

@@ -264,3 +264,35 @@ def test_a_frontier_that_is_not_redis_is_a_usage_error(runner: Runner) -> None:
     ((returncode, _, err),) = runner.finish([process])
     assert returncode == 2
     assert "redis://" in err and "Traceback" not in err
+
+
+def test_a_bare_scrapy_crawl_of_the_frontier_spider_works_as_a_worker(
+    site: GeneratedSite, runner: Runner, redis_url: str, frontier_name: str
+) -> None:
+    """As a scrapyd job runs it: `scrapy crawl frontier` with settings only, no CLI."""
+    with serve_generated_site(site.root) as served:
+        seeding = runner.start("crawl", served.base_url, "--seed-only")
+        ((returncode, _, err),) = runner.finish([seeding])
+        assert returncode == 0, err[-3000:]
+        job = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "frontier",
+                *("-s", f"FRONTIER_REDIS_URL={redis_url}"),
+                *("-s", f"FRONTIER_NAME={frontier_name}"),
+                *("-s", "FRONTIER_EXIT_WHEN_IDLE=1"),
+                *("-s", f"ARCHIVE_DB_URL={runner.db}"),
+                *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"),
+            ],
+            cwd=Path(__file__).resolve().parents[2],  # the project, with its scrapy.cfg
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+    assert job.returncode == 0, job.stderr[-3000:]
+    assert "Spider closed (finished)" in job.stderr
+    assert_every_article_archived_once(site, served, runner.db)
