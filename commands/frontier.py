@@ -113,7 +113,7 @@ def work_on_frontier(
     the exit code as `crawl`'s (EXIT_PARTIAL when pages failed)."""
     import redis
 
-    from spiders.frontier import default_worker_id
+    from spiders.frontier import FRONTIER_UNAVAILABLE, default_worker_id
     from spiders.runner import CrawlOptions, FrontierOptions, run_frontier_crawl
 
     worker = worker or default_worker_id()
@@ -132,10 +132,19 @@ def work_on_frontier(
     )
     try:
         result = run_frontier_crawl(seeds, crawl_options, place)
+    except redis.RedisError as error:  # before the crawl started: reading its sites
+        raise UserError(f"the frontier's Redis stopped answering: {error}") from None
+    print_summary([result])
+    if result.finish_reason == FRONTIER_UNAVAILABLE:
+        raise UserError(
+            f"{worker}: the frontier's Redis stopped answering, so this worker stopped; its "
+            "unfinished requests stay in the frontier for the other workers",
+            EXIT_CRAWL_INCOMPLETE,
+        )
+    try:
         status = frontier.status()
     except redis.RedisError as error:
         raise UserError(f"the frontier's Redis stopped answering: {error}") from None
-    print_summary([result])
     click.echo(
         f"frontier {frontier.name}: {status.queued} queued, {status.in_flight} in flight, "
         f"{len(status.alive)} workers alive",

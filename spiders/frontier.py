@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
@@ -63,6 +63,9 @@ DEFAULT_EXIT_WHEN_IDLE = 60.0
 # How often an idle worker looks at the queue. Scrapy itself asks its scheduler only every
 # 5 s once it has found it empty, which would leave workers idle while others fill the queue.
 POLL_SECONDS = 0.5
+# A worker whose Redis stays silent this many heartbeats ends (finish reason below).
+REDIS_PATIENCE_HEARTBEATS = 6
+FRONTIER_UNAVAILABLE = "frontier_unavailable"
 # request.meta: the request's entry in its worker's in-flight hash.
 IN_FLIGHT_ENTRY = "frontier_entry"
 
@@ -290,6 +293,7 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
     frontier: RedisFrontier
     worker: str
     seed_only = False  # queue what the spider starts with; pop nothing
+    redis_down = False  # its Redis failed lately
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -304,23 +308,35 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         # scrapy-redis's own, but for the entry, and without passing `spider=` to the stats
         # (deprecated by Scrapy 2.13: a warning on every request).
         entry = request.meta.pop(IN_FLIGHT_ENTRY, None)
-        queued = bool(request.dont_filter or not self.df.request_seen(request))
-        if queued:
-            self.queue.push(request)
+        try:
+            queued = bool(request.dont_filter or not self.df.request_seen(request))
+            if queued:
+                self.queue.push(request)
+            if entry is not None:
+                self.frontier.ack(self.worker, [entry])
+        except redis.RedisError as error:
+            # Not queued, and what it came from stays in flight: fetched again, it finds it.
+            self.redis_failed(error)
             if self.stats:
-                self.stats.inc_value("scheduler/enqueued/redis")
-        else:
+                self.stats.inc_value("frontier/not_queued")
+            return False
+        if queued and self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        elif not queued:
             self.df.log(request, self.spider)
-        if entry is not None:
-            self.frontier.ack(self.worker, [entry])
         return queued
 
     def next_request(self) -> Request | None:
         if self.seed_only:
             return None
-        popped = self.frontier.pop(self.worker)
+        try:
+            popped = self.frontier.pop(self.worker)
+        except redis.RedisError as error:
+            self.redis_failed(error)
+            return None
         if popped is None:
             return None
+        self.redis_down = False
         token, encoded = popped
         request: Request = self.queue._decode_request(encoded)
         request.meta[IN_FLIGHT_ENTRY] = token
@@ -328,16 +344,37 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
             self.stats.inc_value("scheduler/dequeued/redis")
         # A request of a site seeded after this worker started: learn its profile first.
         learn = getattr(self.spider, "learn_site_of", None)
-        if learn is not None:
-            learn(request.url)
+        try:
+            if learn is not None:
+                learn(request.url)
+        except redis.RedisError as error:  # fetched anyway; its links wait for the profile
+            self.redis_failed(error)
         return request
 
     def has_pending_requests(self) -> bool:
-        return not self.seed_only and bool(super().has_pending_requests())
+        try:
+            return not self.seed_only and bool(super().has_pending_requests())
+        except redis.RedisError as error:
+            self.redis_failed(error)
+            return False
+
+    def redis_failed(self, error: redis.RedisError) -> None:
+        """One warning per outage, not one a request."""
+        if not self.redis_down:
+            logger.warning("the frontier's Redis does not answer (%s): waiting for it", error)
+        self.redis_down = True
 
     def close(self, reason: str) -> None:
         super().close(reason)
-        moved = self.frontier.requeue(self.worker)
+        try:
+            moved = self.frontier.requeue(self.worker)
+        except redis.RedisError as error:
+            logger.warning(
+                "could not put this worker's unfinished requests back (%s): another worker "
+                "takes them back once this one's heartbeat is old",
+                error,
+            )
+            return
         if moved:
             logger.info("put %d unfinished requests back into the frontier", moved)
             if self.stats:
@@ -359,6 +396,9 @@ class FrontierExtension:
         )
         self.exit_when_idle = settings.getfloat("FRONTIER_EXIT_WHEN_IDLE", DEFAULT_EXIT_WHEN_IDLE)
         self.empty_since: float | None = None  # when this worker last found it empty
+        self.unreachable_since: float | None = None  # when its Redis stopped answering
+        # How long a worker waits for its Redis before it gives up (6 heartbeats, 60 s).
+        self.patience = REDIS_PATIENCE_HEARTBEATS * self.heartbeat_seconds
         self.seed_only = settings.getbool("FRONTIER_SEED_ONLY")
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.loops: list[LoopingCall] = []
@@ -422,18 +462,26 @@ class FrontierExtension:
 
     def spider_idle(self, spider: Spider) -> None:
         """Keep the worker open unless the frontier has been empty for long enough."""
+        now = time.monotonic()
         try:
             self.reclaim()
             status = self.frontier.status()
         except redis.RedisError as error:
-            logger.warning("the frontier's Redis did not answer: %s", error)
-            raise DontCloseSpider from None
+            self.unreachable_since = self.unreachable_since or now
+            if now - self.unreachable_since < self.patience:
+                raise DontCloseSpider from None
+            logger.error(
+                "the frontier's Redis has not answered for %.0f s (%s): this worker stops",
+                now - self.unreachable_since,
+                error,
+            )
+            raise CloseSpider(FRONTIER_UNAVAILABLE) from None
+        self.unreachable_since = None
         if self.seed_only:
             return  # the seeds are queued: done
         if not status.empty:
             self.empty_since = None
             raise DontCloseSpider
-        now = time.monotonic()
         if self.empty_since is None:
             self.empty_since = now
         if now - self.empty_since < self.exit_when_idle:
@@ -443,7 +491,11 @@ class FrontierExtension:
         )
 
     def committed(self, done: Sequence[ResponseDone]) -> None:
-        acknowledged = self.frontier.ack(self.worker, (item.token for item in done))
+        try:
+            acknowledged = self.frontier.ack(self.worker, (item.token for item in done))
+        except redis.RedisError as error:  # they stay in flight, to be fetched again
+            logger.warning("could not tell the frontier %d requests are done: %s", len(done), error)
+            return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("frontier/acknowledged", acknowledged)
 

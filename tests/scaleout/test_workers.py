@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from bench.sitegen import GeneratedSite, generate, page_file
+from demo.server import free_port
+from tests.archive_db import backends
 from tests.scaleout.site_server import ServedSite, serve_generated_site
 
 ARTICLES = 30
@@ -296,3 +300,68 @@ def test_a_bare_scrapy_crawl_of_the_frontier_spider_works_as_a_worker(
     assert job.returncode == 0, job.stderr[-3000:]
     assert "Spider closed (finished)" in job.stderr
     assert_every_article_archived_once(site, served, runner.db)
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of the test's own, which the test may stop: (URL, process)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        backends.unavailable("redis-server is not installed: cannot start a Redis to stop")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(binary),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "the private Redis did not start"
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield url, server
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_worker_whose_redis_goes_away_stops_with_one_line(
+    site: GeneratedSite, runner: Runner, private_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    url, server = private_redis
+    runner.frontier = ["--frontier", url]
+    client = redis.Redis.from_url(url)
+    with serve_generated_site(site.root, delay=0.3) as served:
+        seeding = runner.start("crawl", served.base_url, "--seed-only")
+        assert runner.finish([seeding])[0][0] == 0
+        worker = runner.start("worker", "--exit-when-idle", "60", "--worker-id", "w1")
+        deadline = time.monotonic() + 60
+        while client.hlen("newsarchive:inflight:w1") == 0:
+            assert time.monotonic() < deadline, "the worker never took a request"
+            time.sleep(0.05)
+        server.terminate()
+        server.wait()
+        ((returncode, _, err),) = runner.finish([worker])
+    client.close()
+    assert returncode == 1
+    last = err.strip().splitlines()[-1]
+    assert "stopped answering" in last and last.startswith("Error:")
+    assert "Traceback" not in err
