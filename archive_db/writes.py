@@ -13,9 +13,12 @@ import base64
 import enum
 import functools
 import hashlib
+import itertools
 import json
 import operator
+import random
 import sys
+import time
 import unicodedata
 import zlib
 from collections import OrderedDict
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from archive_db.engine import ArchiveError
 from archive_db.models import Base, CrawlRun, FetchFailure
@@ -278,24 +281,47 @@ def parts_with_distinct_keys(sightings: Sequence[Sighting]) -> Iterator[list[Sig
 def save_part_with_retry(
     session: Session, part: list[Sighting], *, crawl_run_id: int | None, origin: str
 ) -> list[SaveOutcome]:
-    def save() -> list[SaveOutcome]:
-        return save_part(session.connection(), part, crawl_run_id=crawl_run_id, origin=origin)
-
     if session.get_bind().dialect.name == "sqlite":
         # One writer at a time holds the file's lock: no other can insert between our
         # look-ups and our inserts.
-        return save()
-    # A server runs writers side by side: another may insert the same article (or site,
-    # author, tag) between our look-up and our insert. The unique constraint refuses the
-    # second row; by then the other transaction has committed (the insert waited for it),
-    # so a second attempt finds its row and saves onto it. Savepoints keep the caller's
-    # transaction usable after the refusal.
-    try:
-        with session.begin_nested():
-            return save()
-    except IntegrityError:
-        with session.begin_nested():
-            return save()
+        return save_part(session.connection(), part, crawl_run_id=crawl_run_id, origin=origin)
+    # A server runs writers side by side (workers on a shared frontier). Rows are written
+    # in archive-key order, so two writers lock the same articles in the same order. Still,
+    # another may insert the same article (or site, author, tag) between our look-up and
+    # our insert: the unique constraint refuses the second row once the first is committed,
+    # and a new attempt finds that row and saves onto it. With several writers a new attempt
+    # may meet yet another; and two writers may still wait on each other's author or tag
+    # rows (a deadlock PostgreSQL breaks by failing one). Savepoints keep the caller's
+    # transaction usable after each refusal.
+    order = sorted(range(len(part)), key=lambda index: part[index].record.archive_key)
+    in_key_order = [part[index] for index in order]
+    for attempt in itertools.count(1):
+        try:
+            with session.begin_nested():
+                saved = save_part(
+                    session.connection(), in_key_order, crawl_run_id=crawl_run_id, origin=origin
+                )
+            break
+        except (IntegrityError, OperationalError) as error:
+            if attempt == RACE_ATTEMPTS or not lost_a_race(error):
+                raise
+            time.sleep(random.uniform(0, RACE_BACKOFF_SECONDS * attempt))  # noqa: S311
+    outcomes: list[SaveOutcome] = [SaveOutcome.UNCHANGED] * len(part)
+    for index, outcome in zip(order, saved, strict=True):
+        outcomes[index] = outcome
+    return outcomes
+
+
+# SQLSTATEs of a write that lost a race with another writer, and is worth another attempt.
+RACE_SQLSTATES = frozenset({"23505", "40P01", "40001"})  # unique, deadlock, serialization
+RACE_ATTEMPTS = 8
+RACE_BACKOFF_SECONDS = 0.02  # the most a next attempt waits, times its number (random)
+
+
+def lost_a_race(error: IntegrityError | OperationalError) -> bool:
+    """Whether the server refused a write because another writer got there first (a unique
+    row it inserted meanwhile, a deadlock): not a bad record, nor a server that is down."""
+    return getattr(error.orig, "sqlstate", None) in RACE_SQLSTATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,7 +673,7 @@ def ids_of_names(
         return {name: row_id for name, row_id in found}
 
     ids = ids_of(names)
-    missing = [name for name in names if name not in ids]
+    missing = sorted(name for name in names if name not in ids)  # one order for all writers
     if missing:
         connection.execute(insert(table), [{column: name, **names[name]} for name in missing])
         ids |= ids_of(missing)
