@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
+from weakref import WeakKeyDictionary
 
 import redis
 from scrapy import signals
@@ -120,6 +121,8 @@ class RedisFrontier:
         self.name = name
         self._pop = client.register_script(_POP)
         self._requeue = client.register_script(_REQUEUE)
+        self.unacknowledged: set[str] = set()  # done, but Redis failed to hear it
+        self.unqueued: list[tuple[float, bytes]] = []  # (score, request) Redis failed to take
 
     @classmethod
     def from_url(cls, url: str, name: str = DEFAULT_NAME) -> Self:
@@ -128,6 +131,16 @@ class RedisFrontier:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
         return cls.from_url(settings["FRONTIER_REDIS_URL"], settings.get("FRONTIER_NAME"))
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> RedisFrontier:
+        """The crawl's one frontier, shared by its scheduler, extension and spider: what one
+        of them could not tell Redis (a request to queue, one done) is told by the next call
+        of any, in order: a request is queued before the one it came from is forgotten."""
+        frontier = _FRONTIERS.get(crawler)
+        if frontier is None:
+            frontier = _FRONTIERS[crawler] = cls.from_settings(crawler.settings)
+        return frontier
 
     def key(self, part: str) -> str:
         return f"{self.name}:{part}"
@@ -151,13 +164,31 @@ class RedisFrontier:
         token, encoded = popped
         return token.decode(), encoded
 
-    def ack(self, worker: str, tokens: Iterable[str]) -> int:
-        """Forget requests that are done; the number forgotten (a request reclaimed from a
-        worker thought dead is no longer there)."""
-        tokens = list(tokens)
-        if not tokens:
+    def push(self, encoded: bytes, priority: int) -> None:
+        """Queue an encoded request (after any a failed call left); kept for the next call
+        when Redis fails, and the error raised."""
+        self.unqueued.append((-priority, encoded))
+        self.flush_unqueued()
+
+    def flush_unqueued(self) -> None:
+        while self.unqueued:
+            score, encoded = self.unqueued[0]
+            self.client.zadd(self.queue_key, {encoded: score})
+            del self.unqueued[0]
+
+    def ack(self, worker: str, tokens: Iterable[str] = ()) -> int:
+        """Forget requests that are done, and those a failed call left; the number forgotten
+        (a request reclaimed from a worker thought dead is no longer there). When Redis
+        fails they are kept for the next call: an entry never forgotten would keep the
+        frontier from ever being empty. The requests waiting to be queued go first: what a
+        response found is queued before the response's request is forgotten."""
+        self.unacknowledged.update(tokens)
+        self.flush_unqueued()
+        if not self.unacknowledged:
             return 0
-        done = int(self.client.hdel(self.key(f"inflight:{worker}"), *tokens))
+        waiting = list(self.unacknowledged)
+        done = int(self.client.hdel(self.key(f"inflight:{worker}"), *waiting))
+        self.unacknowledged.difference_update(waiting)
         self.client.hincrby(self.key("stats"), "acknowledged", done)
         return done
 
@@ -260,6 +291,9 @@ class RedisFrontier:
         return int(self.client.delete(*keys)) if keys else 0
 
 
+_FRONTIERS: WeakKeyDictionary[Crawler, RedisFrontier] = WeakKeyDictionary()
+
+
 def default_worker_id() -> str:
     """host:pid, unique among the processes of a frontier."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -299,7 +333,7 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
     def from_crawler(cls, crawler: Crawler) -> Self:
         scheduler: Self = super().from_crawler(crawler)
         settings = crawler.settings
-        scheduler.frontier = RedisFrontier(scheduler.server, settings.get("FRONTIER_NAME"))
+        scheduler.frontier = RedisFrontier.of(crawler)
         scheduler.worker = settings.get("FRONTIER_WORKER_ID") or default_worker_id()
         scheduler.seed_only = settings.getbool("FRONTIER_SEED_ONLY")
         return scheduler
@@ -310,16 +344,16 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         entry = request.meta.pop(IN_FLIGHT_ENTRY, None)
         try:
             queued = bool(request.dont_filter or not self.df.request_seen(request))
+        except redis.RedisError as error:
+            self.redis_failed(error)
+            queued = True  # seen or not, Redis cannot say: queue it (at worst, fetched twice)
+        try:
             if queued:
-                self.queue.push(request)
+                self.frontier.push(self.queue._encode_request(request), request.priority)
             if entry is not None:
                 self.frontier.ack(self.worker, [entry])
-        except redis.RedisError as error:
-            # Not queued, and what it came from stays in flight: fetched again, it finds it.
+        except redis.RedisError as error:  # both wait in the frontier object, in order
             self.redis_failed(error)
-            if self.stats:
-                self.stats.inc_value("frontier/not_queued")
-            return False
         if queued and self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         elif not queued:
@@ -329,14 +363,18 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
     def next_request(self) -> Request | None:
         if self.seed_only:
             return None
+        if self.frontier.unqueued or self.frontier.unacknowledged:
+            self.retry()
         try:
             popped = self.frontier.pop(self.worker)
         except redis.RedisError as error:
             self.redis_failed(error)
             return None
+        if self.redis_down:  # it answers again: what it missed hearing
+            self.redis_down = False
+            self.retry()
         if popped is None:
             return None
-        self.redis_down = False
         token, encoded = popped
         request: Request = self.queue._decode_request(encoded)
         request.meta[IN_FLIGHT_ENTRY] = token
@@ -352,11 +390,20 @@ class ReliableRedisScheduler(RedisScheduler):  # type: ignore[misc]
         return request
 
     def has_pending_requests(self) -> bool:
+        if self.frontier.unqueued and not self.redis_down:
+            return True  # next_request tells Redis first
         try:
             return not self.seed_only and bool(super().has_pending_requests())
         except redis.RedisError as error:
             self.redis_failed(error)
             return False
+
+    def retry(self) -> None:
+        """Tell Redis what it failed to hear: requests to queue, then requests done."""
+        try:
+            self.frontier.ack(self.worker)
+        except redis.RedisError as error:
+            self.redis_failed(error)
 
     def redis_failed(self, error: redis.RedisError) -> None:
         """One warning per outage, not one a request."""
@@ -407,7 +454,7 @@ class FrontierExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.get("FRONTIER_REDIS_URL"):
             raise NotConfigured("no shared frontier (FRONTIER_REDIS_URL)")
-        extension = cls(crawler, RedisFrontier.from_settings(crawler.settings))
+        extension = cls(crawler, RedisFrontier.of(crawler))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -432,6 +479,7 @@ class FrontierExtension:
                 ttl=3 * self.heartbeat_seconds,
                 info={"pid": os.getpid(), "host": socket.gethostname(), "since": self.started_at},
             )
+            self.frontier.ack(self.worker)  # any a failed call left
             self.reclaim()
         except redis.RedisError as error:
             logger.warning("the frontier's Redis did not answer a heartbeat: %s", error)
@@ -464,6 +512,7 @@ class FrontierExtension:
         """Keep the worker open unless the frontier has been empty for long enough."""
         now = time.monotonic()
         try:
+            self.frontier.ack(self.worker)  # any a failed call left
             self.reclaim()
             status = self.frontier.status()
         except redis.RedisError as error:

@@ -70,7 +70,7 @@ class FrontierNewsSpider(NewsSpider):
                 "the frontier spider needs a frontier: -s FRONTIER_REDIS_URL=redis://HOST:6379/0"
             )
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.shared = RedisFrontier.from_settings(crawler.settings)
+        spider.shared = RedisFrontier.of(crawler)
         if not spider.seeding:  # the archive state extension reads what it holds of them
             spider.learn_sites(announce=False)
         return spider

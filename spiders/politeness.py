@@ -150,6 +150,7 @@ class SharedPolitenessMiddleware:
         self.download_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.max_delay = crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")
         self.held: dict[str, str] = {}  # lease id -> host, for leases not yet returned
+        self.unreturned: list[tuple[str, str]] = []  # (host, lease id) ended, Redis to hear
         # One request a host polls for a lease at a time; the others queue here, in order.
         self.lease_queues: dict[str, asyncio.Lock] = {}
         self.redis_down_until = 0.0  # monotonic time before which Redis is not tried
@@ -187,6 +188,8 @@ class SharedPolitenessMiddleware:
             self.crawler.stats.inc_value("politeness/redis_unavailable")
             return
         began = time.monotonic()
+        if self.unreturned:
+            self.return_leases()
         try:
             had_to_wait = await self._wait_for_turn(request, host)
         except redis.RedisError as error:
@@ -261,10 +264,18 @@ class SharedPolitenessMiddleware:
 
     def _release_lease(self, host: str, lease_id: str) -> None:
         del self.held[lease_id]
-        if time.monotonic() < self.redis_down_until:
-            return  # the lease expires by itself
+        self.unreturned.append((host, lease_id))
+        if time.monotonic() >= self.redis_down_until:
+            self.return_leases()
+
+    def return_leases(self) -> None:
+        """Return the leases Redis could not take back when they ended: until it does, they
+        count against their host's cap (a Redis restarted from its append-only file still
+        holds them), and a worker would wait for their expiry."""
         try:
-            self.politeness.release_lease(host, lease_id)
+            while self.unreturned:
+                self.politeness.release_lease(*self.unreturned[0])
+                del self.unreturned[0]
         except redis.RedisError as error:
             self._redis_failed(error)
 
