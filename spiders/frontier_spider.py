@@ -42,6 +42,7 @@ class FrontierNewsSpider(NewsSpider):
     needs_targets = False
     shared: RedisFrontier | None = None
     profiles_version = -1  # of the frontier's profiles last read
+    site_delays = True  # requests carry their site's crawl delay (no --delay given)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,6 +72,8 @@ class FrontierNewsSpider(NewsSpider):
             )
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.shared = RedisFrontier.of(crawler)
+        # Read once, not for every request.
+        spider.site_delays = crawler.settings.getbool("FRONTIER_SITE_DELAYS", True)
         if not spider.seeding:  # the archive state extension reads what it holds of them
             spider.learn_sites(announce=False)
         return spider
@@ -110,10 +113,8 @@ class FrontierNewsSpider(NewsSpider):
         """NewsSpider's request, carrying its site's crawl delay for the shared politeness
         middleware (unless --delay chose one delay for every site)."""
         request = super()._request(url, kind, **kwargs)
-        profile = self.frontier.profile_for(url)
-        if profile is not None and profile.crawl_delay and self.settings.getbool(
-            "FRONTIER_SITE_DELAYS", True
-        ):
+        profile = self.frontier.profile_for(url) if self.site_delays else None
+        if profile is not None and profile.crawl_delay:
             request.meta[SITE_DELAY_META] = profile.crawl_delay
         return request
 

@@ -30,6 +30,13 @@ def article_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Article)) or 0)
 
 
+def opened(crawler: Crawler) -> ArchivePipeline:
+    """The archive pipeline, built as Scrapy builds it and opened."""
+    pipeline = build_from_crawler(ArchivePipeline, crawler)
+    pipeline.open_spider()
+    return pipeline
+
+
 def announced(crawler: Crawler) -> list[str]:
     """The tokens the pipeline announces as committed, as they come."""
     tokens: list[str] = []
@@ -46,8 +53,7 @@ def test_a_response_is_announced_done_only_after_its_records_are_committed(
 ) -> None:
     crawler = make_crawler(ARCHIVE_BATCH_SIZE=3, ARCHIVE_WRITER_THREAD=False)
     tokens = announced(crawler)
-    pipeline = build_from_crawler(ArchivePipeline, crawler)
-    pipeline.open_spider()
+    pipeline = opened(crawler)
     pipeline.process_item(story(1))
     pipeline.process_item(ResponseDone(token="7"))
     assert tokens == []  # story 1 is not committed yet: request 7 may still be lost
@@ -67,8 +73,7 @@ def test_what_waits_is_committed_when_the_crawl_is_idle(
 ) -> None:
     crawler = make_crawler(ARCHIVE_FLUSH_SECONDS=60, ARCHIVE_WRITER_THREAD=True)
     tokens = announced(crawler)
-    pipeline = build_from_crawler(ArchivePipeline, crawler)
-    pipeline.open_spider()
+    pipeline = opened(crawler)
     pipeline.process_item(story(1))
     pipeline.process_item(ResponseDone(token="1"))
     crawler.signals.send_catch_log(signal=signals.spider_idle, spider=SPIDER)
@@ -83,8 +88,7 @@ def test_what_waits_is_committed_once_the_last_commit_is_old_enough(
 ) -> None:
     crawler = make_crawler(ARCHIVE_FLUSH_SECONDS=0.2, ARCHIVE_WRITER_THREAD=False)
     tokens = announced(crawler)
-    pipeline = build_from_crawler(ArchivePipeline, crawler)
-    pipeline.open_spider()
+    pipeline = opened(crawler)
     pipeline.process_item(ResponseDone(token="1"))
     assert tokens == []  # a batch of 100 is far off, and the last commit is recent
     time.sleep(0.25)
@@ -97,8 +101,7 @@ def test_without_flush_seconds_an_idle_crawl_commits_nothing_early(
     make_crawler: Callable[..., Crawler], read_archive: Callable[[], Session]
 ) -> None:
     crawler = make_crawler(ARCHIVE_WRITER_THREAD=False)  # a crawl of its own: batches only
-    pipeline = build_from_crawler(ArchivePipeline, crawler)
-    pipeline.open_spider()
+    pipeline = opened(crawler)
     pipeline.process_item(story(1))
     crawler.signals.send_catch_log(signal=signals.spider_idle, spider=SPIDER)
     with read_archive() as session:
