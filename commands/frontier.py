@@ -39,12 +39,9 @@ if TYPE_CHECKING:
     from spiders.frontier import RedisFrontier
 
 
-def open_frontier(url: str | None, name: str) -> RedisFrontier:
-    """The frontier at `url`, once its Redis answers; a one-line error otherwise."""
-    import redis
-
+def checked_frontier_url(url: str | None) -> str:
+    """`url` if it can name a Redis, so that a usage error comes before any archive is made."""
     from archive_db.engine import mask_url
-    from spiders.frontier import RedisFrontier
 
     if not url:
         raise UserError(
@@ -55,6 +52,16 @@ def open_frontier(url: str | None, name: str) -> RedisFrontier:
             f"--frontier must be a redis://, rediss:// or unix:// URL, not {mask_url(url)!r}",
             EXIT_USAGE,
         )
+    return url
+
+
+def open_frontier(url: str, name: str) -> RedisFrontier:
+    """The frontier at `url`, once its Redis answers; a one-line error otherwise."""
+    import redis
+
+    from archive_db.engine import mask_url
+    from spiders.frontier import RedisFrontier
+
     try:
         frontier = RedisFrontier.from_url(url, name)
         frontier.client.ping()
@@ -79,8 +86,9 @@ def crawl_on_frontier(
     arguments: dict[str, Any],
 ) -> int:
     """`newsarchive crawl --frontier`: seed the frontier with the sites, then work on it."""
-    frontier = open_frontier(frontier_url, frontier_name)
+    url = checked_frontier_url(frontier_url)
     db_url = prepare_archive(db)
+    frontier = open_frontier(url, frontier_name)
     if frontier.start_batch():
         click.echo(f"frontier {frontier_name}: a new batch", err=True)
     frontier.add_profiles(profiles)
@@ -187,13 +195,14 @@ def worker(
       newsarchive worker --frontier redis://10.0.0.5:6379/0 \\
           --db postgresql+psycopg://archive@10.0.0.6/news --exit-when-idle 300
     """
-    frontier = open_frontier(frontier_url, frontier_name)
+    url = checked_frontier_url(frontier_url)
     db_url = prepare_archive(db)
+    frontier = open_frontier(url, frontier_name)
     given = _given(options)
     return work_on_frontier(
         (),
         frontier=frontier,
-        frontier_url=str(frontier_url),
+        frontier_url=url,
         db_url=db_url,
         worker=worker_id,
         exit_when_idle=exit_when_idle,
@@ -216,7 +225,7 @@ def frontier_status(frontier_url: str | None, frontier_name: str, fmt: str) -> i
     """What the frontier holds: requests queued and in flight, workers, counters."""
     import redis
 
-    frontier = open_frontier(frontier_url, frontier_name)
+    frontier = open_frontier(checked_frontier_url(frontier_url), frontier_name)
     try:
         status = frontier.status()
         sites = [profile.name for profile in frontier.profiles()]
@@ -259,7 +268,7 @@ def frontier_status(frontier_url: str | None, frontier_name: str, fmt: str) -> i
 def frontier_clear(frontier_url: str | None, frontier_name: str, yes: bool) -> int:
     """Drop the frontier's queue, seen requests, sites and counters: abandon its batch.
     Workers still running find it empty and end; nothing archived is touched."""
-    frontier = open_frontier(frontier_url, frontier_name)
+    frontier = open_frontier(checked_frontier_url(frontier_url), frontier_name)
     if not yes:
         click.confirm(f"Drop everything frontier {frontier_name} holds?", abort=True)
     removed = frontier.clear()

@@ -42,13 +42,17 @@ from tests.factories import FETCHED_AT, make_record
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTED_CODES = {1, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_ARCHIVE, EXIT_INTERRUPTED}
 # Commands that create or upgrade an archive: a missing or empty file is fine for them.
-ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade", "schedule", "warc import"}
+ARCHIVE_WRITERS = {"crawl", "demo", "db upgrade", "schedule", "warc import", "worker"}
 # Arguments that keep a command off the network and off fixed ports.
 EXTRA_OPTIONS = {
     "demo": ["--port", "0"],
     "serve": ["--port", "0"],
     "schedule": ["--at", "02:30"],
     "export": ["-o", os.devnull],
+    # The sites are optional arguments (a --targets-file may name them); the frontier is an
+    # option. Neither is reached: the archive is refused first.
+    "crawl": ["http://127.0.0.1:1/"],
+    "worker": ["--frontier", "redis://127.0.0.1:1/0"],
 }
 
 
