@@ -182,6 +182,27 @@ ARCHIVE_COMMITTED = object()
 SITES_ADDED = object()
 
 
+# A crawl of many sites in one process (a worker on a shared frontier) counts some stats per
+# site too, under ``sites/NAME/STAT`` (the profile's name, the stat's usual key), so that the
+# archive records one crawl run per site it worked on, as a crawl of one site does.
+SITE_STATS_PREFIX = "sites/"
+
+
+def site_stat(site: str, stat: str) -> str:
+    """The key under which a crawl of many sites counts `stat` for the site named `site`."""
+    return f"{SITE_STATS_PREFIX}{site}/{stat}"
+
+
+def site_counts(stats: Mapping[str, Any], site: str) -> dict[str, int]:
+    """The integer stats counted for the site named `site`, under their usual keys."""
+    prefix = site_stat(site, "")
+    return {
+        key.removeprefix(prefix): value
+        for key, value in stats.items()
+        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class ArchivedPage:
     """What a crawl needs to know of an archived article to decide whether (and how) to

@@ -387,6 +387,9 @@ class CrawlRunSummary:
     updated: int | None  # articles whose content changed
     unchanged: int | None
     failures: int | None  # fetch failures recorded by this run
+    # On a shared frontier, the run of the worker process this site's run is a part of
+    # (which counts the process's whole work, all sites together); None otherwise.
+    part_of: int | None = None
 
     @property
     def outcome(self) -> str:
@@ -429,6 +432,7 @@ def crawl_runs(
                 updated=count_of(run, "archive/updated"),
                 unchanged=count_of(run, "archive/unchanged"),
                 failures=count_of(run, "archive/failures"),
+                part_of=part_of_run(run.arguments),
             )
         )
         if limit is not None and len(summaries) >= limit:
@@ -441,11 +445,20 @@ def count_of(run: CrawlRun, stat: str) -> int | None:
     return None if run.counts is None else int(run.counts.get(stat, 0))
 
 
+def part_of_run(arguments: object) -> int | None:
+    """The process run a site's run on a shared frontier is part of (pipelines/store.py)."""
+    run_id = arguments.get("part_of_run") if isinstance(arguments, dict) else None
+    return run_id if isinstance(run_id, int) else None
+
+
 def site_of_arguments(arguments: object) -> str | None:
     """The site a run recorded without a `site` column crawled, from its command's targets:
     a profile name, a profile file's stem, or a start URL's host without "www." (the name
-    profiles.profile_for_url gives); None for a crawl of several sites."""
-    targets = arguments.get("targets") if isinstance(arguments, dict) else None
+    profiles.profile_for_url gives); None for a crawl of several sites, and for a process's
+    own run on a shared frontier (its sites have runs of their own, `part_of_run` it)."""
+    if not isinstance(arguments, dict) or "frontier" in arguments:
+        return None
+    targets = arguments.get("targets")
     if not isinstance(targets, list) or len(targets) != 1 or not isinstance(targets[0], str):
         return None
     target = targets[0]

@@ -23,6 +23,7 @@ RUN_COLUMNS = (
     "updated",
     "unchanged",
     "failures",
+    "part_of",
 )
 
 
@@ -48,6 +49,7 @@ def run_row(run: CrawlRunSummary, fmt: str) -> tuple[object, ...]:
         run.updated,
         run.unchanged,
         run.failures,
+        run.part_of,
     )
 
 
@@ -65,7 +67,9 @@ def run_row(run: CrawlRunSummary, fmt: str) -> tuple[object, ...]:
 def runs(db: str, site: str | None, limit: int, fmt: str) -> int:
     """List past crawl runs, newest first: when each started, how long it took, how it
     ended, and its pages, new, updated and unchanged articles and fetch failures. A run
-    that never recorded its end is still running, or was killed.
+    that never recorded its end is still running, or was killed. On a shared frontier
+    each process has a run of its own (no site, all its work) and a run per site it
+    worked on, `part_of` the first.
 
     \b
     Example:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from archive_db.health import ExtractionCounts
-from items import ArticleRecord
+from items import ArticleRecord, site_stat
 from pipelines.validate import DEFAULT_MIN_BODY_CHARS
 
 if TYPE_CHECKING:
@@ -32,11 +32,22 @@ class HealthPipeline:
     title or a body is the worst extraction failure of all, and must count. The stats start
     at 0 when the spider opens, so a crawl that parsed no article says so, where a crawl
     without this pipeline says nothing.
+
+    A spider of many sites that tells the site of a URL (``site_of``, a worker on a shared
+    frontier) has each count kept per site as well (``items.site_stat``): the archive
+    records a crawl run per site, whose health is compared with the site's earlier runs.
     """
 
-    def __init__(self, stats: StatsCollector, *, min_body_chars: int) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        *,
+        min_body_chars: int,
+        site_of: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.stats = stats
         self.min_body_chars = min_body_chars
+        self.site_of = site_of
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -46,6 +57,7 @@ class HealthPipeline:
             min_body_chars=crawler.settings.getint(
                 "ARCHIVE_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS
             ),
+            site_of=getattr(crawler.spider, "site_of", None),
         )
 
     def open_spider(self) -> None:
@@ -61,10 +73,15 @@ class HealthPipeline:
             "authors": bool(item.authors),
             "body": len(item.body) >= self.min_body_chars,
         }
-        self.stats.inc_value(ARTICLES_STAT)
-        for field, found in present.items():
-            if found:
-                self.stats.inc_value(FIELD_STATS[field])
+        site = None if self.site_of is None else self.site_of(item.url)
+        counted = [
+            ARTICLES_STAT,
+            *(FIELD_STATS[field] for field, found in present.items() if found),
+        ]
+        for stat in counted:
+            self.stats.inc_value(stat)
+            if site is not None:
+                self.stats.inc_value(site_stat(site, stat))
         return item
 
 

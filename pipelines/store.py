@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive_db import engine as archive_engine
 from archive_db.engine import make_engine, mask_url, sqlite_url_of
+from archive_db.health import ExtractionCounts
 from archive_db.migrations import upgrade_archive
 from archive_db.writes import (
     RecordError,
@@ -37,6 +38,7 @@ from archive_db.writes import (
 )
 from items import (
     ARCHIVE_COMMITTED,
+    SITE_STATS_PREFIX,
     ArticleRecord,
     FetchFailure,
     FetchRecovered,
@@ -45,6 +47,8 @@ from items import (
     RawCapture,
     ResponseDone,
     record_to_json,
+    site_counts,
+    site_stat,
 )
 from pipelines.health import extraction_counts_of
 
@@ -75,6 +79,9 @@ BATCHED = (ArticleRecord, PageNotModified, PageGone)
 # The ids of the captures saved lately, by RawCapture.key: a record names the capture it was
 # read from, which the spider yields just before it (the same batch, or the one before).
 RECENT_CAPTURES = 4096
+# What an item counts towards: the stat (after "archive/") and, in a crawl of many sites,
+# the site (None: the crawl's own run).
+Outcome = tuple[str | None, str]
 
 
 class ArchivePipeline:
@@ -111,6 +118,14 @@ class ArchivePipeline:
     with those of each batch once the batch is committed, so that a worker killed before a
     commit has its requests fetched again by another. There the pipeline also commits what
     waits whenever the crawl is idle and every ``ARCHIVE_FLUSH_SECONDS`` (0: only by size).
+
+    A spider of many sites that tells the site of a URL (``site_of``: a worker on a shared
+    frontier) gets a crawl run per site besides its own: opened when the first item of the
+    site is saved, its rows (articles, captures, failures) point at it, and it closes with
+    the site's counts (``items.site_stat``) and extraction health, so that `newsarchive
+    runs`, `report` and drift see the site's share of the batch as they see a crawl of one
+    site. Its arguments name the process's own run (``part_of_run``), which keeps every
+    count and has no site.
     """
 
     def __init__(
@@ -141,10 +156,13 @@ class ArchivePipeline:
         self.write_in_thread = write_in_thread
         self.writer: ThreadPoolExecutor | None = None
         # The batch the writer thread is saving (the head of `pending`), and its result.
-        self.in_flight: tuple[list[Item], Future[list[str]]] | None = None
+        self.in_flight: tuple[list[Item], Future[list[Outcome]]] | None = None
         self.engine: Engine | None = None
         self.sessions: sessionmaker[Session] | None = None
         self.run_id: int | None = None
+        # With a spider of many sites: its `site_of`, and the crawl run of each site so far.
+        self.site_of: Callable[[str], str | None] | None = None
+        self.site_runs: dict[str, int] = {}
         self.crawler: Crawler | None = None  # to close the crawl when the archive fails
         self.closing_crawl: Deferred[None] | None = None
         self.spider_closing = False
@@ -180,6 +198,8 @@ class ArchivePipeline:
         self.engine = make_engine(self.db_url)
         upgrade_archive(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        spider = None if self.crawler is None else self.crawler.spider
+        self.site_of = getattr(spider, "site_of", None)
         with self.sessions.begin() as session:
             self.run_id = start_crawl_run(
                 session, arguments=self.run_arguments, site=self.site_crawled()
@@ -190,8 +210,11 @@ class ArchivePipeline:
         self.flushed_at = time.monotonic()
 
     def site_crawled(self) -> str | None:
-        """The profile name of the one site the spider crawls; None for several, or for a
-        spider without profiles (a pipeline driven by hand, as in tests)."""
+        """The profile name of the one site the spider crawls; None for several (and for a
+        spider that tells sites apart, whose sites get runs of their own), or for a spider
+        without profiles (a pipeline driven by hand, as in tests)."""
+        if self.site_of is not None:
+            return None
         spider = None if self.crawler is None else self.crawler.spider
         profiles = getattr(spider, "profiles", ())
         return profiles[0].name if len(profiles) == 1 else None
@@ -270,10 +293,11 @@ class ArchivePipeline:
         self.in_flight = None
         self.settle(batch, result.result)
 
-    def commit_batch(self, batch: list[Item]) -> list[str]:
+    def commit_batch(self, batch: list[Item]) -> list[Outcome]:
         """Save `batch` in one transaction (in the writer thread, if there is one); returns
-        the stat each item counts towards."""
+        what each item counts towards."""
         assert self.sessions is not None
+        self.open_site_runs(batch)
         saved: dict[str, int] = {}
         with self.sessions.begin() as session:
             outcomes = self.save_batch(session, batch, saved)
@@ -286,7 +310,7 @@ class ArchivePipeline:
         while len(self.capture_ids) > RECENT_CAPTURES:
             self.capture_ids.popitem(last=False)
 
-    def settle(self, batch: list[Item], outcome: Callable[[], list[str]]) -> None:
+    def settle(self, batch: list[Item], outcome: Callable[[], list[Outcome]]) -> None:
         """Take `batch`, the head of `pending`, off it and count it once `outcome()` says
         it is committed; save it an item at a time if a record spoilt it, or keep it for
         the next flush if the archive refused it."""
@@ -319,24 +343,78 @@ class ArchivePipeline:
         if done and self.crawler is not None:
             self.crawler.signals.send_catch_log(signal=ARCHIVE_COMMITTED, done=done)
 
-    def count(self, outcomes: list[str]) -> None:
-        for outcome in outcomes:
+    def count(self, outcomes: list[Outcome]) -> None:
+        for site, outcome in outcomes:
             self.stats.inc_value(f"archive/{outcome}")
+            if site is not None:
+                self.stats.inc_value(site_stat(site, f"archive/{outcome}"))
+
+    def site_of_item(self, item: Item) -> str | None:
+        """The site whose crawl run the item belongs to; None for the crawl's own run."""
+        if self.site_of is None or isinstance(item, ResponseDone):
+            return None
+        return self.site_of(item.urls[-1] if isinstance(item, FetchRecovered) else item.url)
+
+    def open_site_runs(self, items: list[Item]) -> None:
+        """Open, in a transaction of their own, the crawl runs of the items' sites that have
+        none yet (so that a batch rolled back leaves no run id behind)."""
+        if self.site_of is None:
+            return
+        new = sorted({self.site_of_item(item) for item in items} - {None, *self.site_runs})
+        if not new:
+            return
+        assert self.sessions is not None
+        arguments = self.run_arguments | {"part_of_run": self.run_id}
+        with self.sessions.begin() as session:
+            runs = {
+                site: start_crawl_run(session, arguments=arguments, site=site)
+                for site in new
+                if site is not None
+            }
+        self.site_runs.update(runs)
+
+    def run_of(self, site: str | None) -> int | None:
+        return self.run_id if site is None else self.site_runs.get(site, self.run_id)
 
     def save_batch(
         self, session: Session, batch: list[Item], saved: dict[str, int] | None = None
-    ) -> list[str]:
-        """Save `batch`: its captures first, in one call, then the rest in order, each run of
-        articles (or of checks, or of gone pages) in one call; returns the stat each item
+    ) -> list[Outcome]:
+        """Save `batch`, a site at a time (see `save_site_batch`); returns what each item
         counts towards. The ids of the captures saved go into `saved`, by key."""
         saved = {} if saved is None else saved
-        captures = [item for item in batch if isinstance(item, RawCapture)]
-        outcomes = self.save_captures(session, captures, saved)
-        rest = [item for item in batch if not isinstance(item, RawCapture | ResponseDone)]
-        for kind, run in itertools.groupby(rest, key=type):
+        by_site: dict[str | None, list[Item]] = {}
+        for item in batch:
+            by_site.setdefault(self.site_of_item(item), []).append(item)
+        # Every capture first: a record after a redirect may be on another site than the
+        # capture it was read from.
+        outcomes = [
+            (site, outcome)
+            for site, items in by_site.items()
+            for outcome in self.save_captures(
+                session,
+                [item for item in items if isinstance(item, RawCapture)],
+                saved,
+                run_id=self.run_of(site),
+            )
+        ]
+        for site, items in by_site.items():
+            rest = [item for item in items if not isinstance(item, RawCapture | ResponseDone)]
+            run_id = self.run_of(site)
+            outcomes += [
+                (site, outcome) for outcome in self.save_site_batch(session, rest, saved, run_id)
+            ]
+        return outcomes
+
+    def save_site_batch(
+        self, session: Session, items: list[Item], saved: dict[str, int], run_id: int | None
+    ) -> list[str]:
+        """Save `items` (no captures) in order, each run of articles (or of checks, or of
+        gone pages) in one call, for crawl run `run_id`; the stat each counts towards."""
+        outcomes: list[str] = []
+        for kind, run in itertools.groupby(items, key=type):
             if kind not in BATCHED:
                 for item in run:
-                    outcomes += self.save(session, item, saved)
+                    outcomes += self.save(session, item, saved, run_id)
             elif kind is PageNotModified:
                 checks = [item for item in run if isinstance(item, PageNotModified)]  # all
                 save_checks(session, checks)
@@ -351,7 +429,7 @@ class ArchivePipeline:
                 written = save_articles(
                     session,
                     sightings,
-                    crawl_run_id=self.run_id,
+                    crawl_run_id=run_id,
                     origin=self.version_origin,
                     capture_ids=[self.capture_id_of(record, saved) for record in records],
                 )
@@ -359,12 +437,17 @@ class ArchivePipeline:
         return outcomes
 
     def save_captures(
-        self, session: Session, captures: list[RawCapture], saved: dict[str, int]
+        self,
+        session: Session,
+        captures: list[RawCapture],
+        saved: dict[str, int],
+        *,
+        run_id: int | None,
     ) -> list[str]:
         """Store `captures`, their ids into `saved`; the stats they count towards."""
         if not captures:
             return []
-        stored = store_captures(session, captures, crawl_run_id=self.run_id)
+        stored = store_captures(session, captures, crawl_run_id=run_id)
         saved.update(zip((capture.key for capture in captures), stored.ids, strict=True))
         return ["captures"] * len(captures) + ["payloads_new"] * stored.new_payloads
 
@@ -374,29 +457,35 @@ class ArchivePipeline:
             return None
         return saved.get(record.capture_key) or self.capture_ids.get(record.capture_key)
 
-    def save(self, session: Session, item: Item, saved: dict[str, int]) -> list[str]:
-        """Save one item; returns the stats it counts towards (after archive/)."""
+    def save(
+        self, session: Session, item: Item, saved: dict[str, int], run_id: int | None
+    ) -> list[str]:
+        """Save one item for crawl run `run_id`; returns the stats it counts towards (after
+        archive/)."""
         if isinstance(item, RawCapture):
-            return self.save_captures(session, [item], saved)
+            return self.save_captures(session, [item], saved, run_id=run_id)
         if isinstance(item, ResponseDone):
             return []
         if isinstance(item, ArticleRecord):
             outcome = save_articles(
                 session,
                 [(item, seen_at_of(item))],
-                crawl_run_id=self.run_id,
+                crawl_run_id=run_id,
                 origin=self.version_origin,
                 capture_ids=[self.capture_id_of(item, saved)],
             )
             return [outcome[0].value]
-        return [self.save_other(session, item)]
+        return [self.save_other(session, item, run_id)]
 
     def save_other(
-        self, session: Session, item: FetchFailure | FetchRecovered | PageNotModified | PageGone
+        self,
+        session: Session,
+        item: FetchFailure | FetchRecovered | PageNotModified | PageGone,
+        run_id: int | None,
     ) -> str:
         """Save an item that is neither a record nor a capture; the stat it counts towards."""
         if isinstance(item, FetchFailure):
-            save_failure(session, item, crawl_run_id=self.run_id)
+            save_failure(session, item, crawl_run_id=run_id)
             return "failures"
         if isinstance(item, FetchRecovered):
             resolve_failures(session, item.urls, resolved_at=item.fetched_at)
@@ -411,11 +500,14 @@ class ArchivePipeline:
         """Save `batch`, the head of `pending`, an item per transaction, taking each item off
         `pending` once committed; a record the archive refuses becomes a failure row."""
         assert self.sessions is not None
+        self.open_site_runs(batch)
         for item in batch:
             saved: dict[str, int] = {}
+            site = self.site_of_item(item)
+            run_id = self.run_of(site)
             try:
                 with self.sessions.begin() as session:
-                    outcomes = self.save(session, item, saved)
+                    outcomes = self.save(session, item, saved, run_id)
                 self.remember_captures(saved)
             except (StatementError, RecordError) as error:
                 if not is_bad_record(error) or isinstance(item, ResponseDone):
@@ -425,10 +517,10 @@ class ArchivePipeline:
                 logger.error("%s: %s", url, reason)
                 rejected = FetchFailure(url=url, reason=reason, failed_at=datetime.now(UTC))
                 with self.sessions.begin() as session:
-                    save_failure(session, rejected, crawl_run_id=self.run_id)
+                    save_failure(session, rejected, crawl_run_id=run_id)
                 outcomes = ["rejected", "failures"]
             del self.pending[0]
-            self.count(outcomes)
+            self.count([(site, outcome) for outcome in outcomes])
             self.announce_committed([item])
 
     def archive_failed(self, error: OperationalError) -> None:
@@ -493,13 +585,18 @@ class ArchivePipeline:
         self.stats.set_value("archive/error", message)
 
     def finish_run(self, *, finish_reason: str | None) -> None:
+        """Close the crawl run, and those of its sites, with their counts (see the class)."""
         if self.sessions is None or self.run_id is None:
             return
+        stats = self.stats.get_stats()
         counts = {
             key: value
-            for key, value in self.stats.get_stats().items()
-            if isinstance(value, int) and not isinstance(value, bool)
+            for key, value in stats.items()
+            if isinstance(value, int)
+            and not isinstance(value, bool)
+            and not key.startswith(SITE_STATS_PREFIX)
         }
+        extraction = extraction_counts_of(counts)
         try:
             with self.sessions.begin() as session:
                 finish_crawl_run(
@@ -507,8 +604,19 @@ class ArchivePipeline:
                     self.run_id,
                     counts=counts,
                     finish_reason=finish_reason,
-                    extraction=extraction_counts_of(counts),
+                    extraction=extraction,
                 )
+                for site, run_id in sorted(self.site_runs.items()):
+                    of_site = site_counts(stats, site)
+                    finish_crawl_run(
+                        session,
+                        run_id,
+                        counts=of_site,
+                        finish_reason=finish_reason,
+                        # A site that yielded no article parsed none: 0, as a crawl of one.
+                        extraction=extraction_counts_of(of_site)
+                        or (None if extraction is None else ExtractionCounts(0, 0, 0, 0, 0)),
+                    )
         except OperationalError as error:
             reason = archive_failure_reason(error)
             logger.error("the archive could not close crawl run %d (%s)", self.run_id, reason)

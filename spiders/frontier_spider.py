@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
-from items import SITES_ADDED, ResponseDone
+from scrapy import signals
+
+from items import SITES_ADDED, ResponseDone, site_stat
 from spiders.frontier import (
     DEFAULT_NAME,
     IN_FLIGHT_ENTRY,
@@ -76,7 +78,20 @@ class FrontierNewsSpider(NewsSpider):
         spider.site_delays = crawler.settings.getbool("FRONTIER_SITE_DELAYS", True)
         if not spider.seeding:  # the archive state extension reads what it holds of them
             spider.learn_sites(announce=False)
+        crawler.signals.connect(spider.count_site_response, signal=signals.response_received)
         return spider
+
+    def site_of(self, url: str) -> str | None:
+        """The name of the site `url` belongs to; None for a URL on none of the frontier's
+        sites. The archive records a crawl run per site with it, and counts per site."""
+        profile = self.frontier.profile_for(url)
+        return None if profile is None else profile.name
+
+    def count_site_response(self, response: Response) -> None:
+        """Count the response for its site too, as the site's crawl run reports its pages."""
+        if (site := self.site_of(response.url)) is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(site_stat(site, "response_received_count"))
 
     async def start(self) -> AsyncIterator[Request]:
         if self.seeding:

@@ -148,6 +148,7 @@ def test_runs_are_listed_newest_first_with_counts_and_outcome(capsys, archive: s
         "updated": 2,
         "unchanged": 80,
         "failures": 3,
+        "part_of": None,
     }
     # A run cut short counts what it did; the running one has nothing to count yet.
     assert (runs[2]["pages"], runs[2]["new"], runs[2]["failures"]) == (50, 0, 0)
@@ -183,6 +184,7 @@ def test_table_on_a_pipe_is_tab_separated_with_local_times(capsys, archive: str)
         "updated",
         "unchanged",
         "failures",
+        "part_of",
     ]
     first_night = lines[4].split("\t")
     local_start = NIGHT.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -207,3 +209,34 @@ def test_a_file_that_is_not_an_archive_is_one_line_and_exit_4(capsys, tmp_path: 
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.sqlite_only
+def test_a_frontier_process_run_is_no_site_run_its_site_runs_name_it(capsys, tmp_path) -> None:
+    """A seeder of one site on a shared frontier counts every site's work in its own run;
+    the site's share is a run of its own, `part_of` that one (pipelines/store.py)."""
+    db = str(tmp_path / "archive.sqlite")
+    upgrade_archive(db)
+    engine = make_engine(db)
+    seeding = {"command": "crawl", "targets": ["chamberlainfiles"], "frontier": "nightly"}
+    with Session(engine) as session, session.begin():
+        process = start_crawl_run(session, arguments=seeding, started_at=NIGHT)
+        site = start_crawl_run(
+            session,
+            arguments=seeding | {"part_of_run": process},
+            site="chamberlainfiles",
+            started_at=NIGHT,
+        )
+        for run_id, inserted in ((process, 40), (site, 30)):
+            finish_crawl_run(
+                session, run_id, counts={"archive/inserted": inserted}, finish_reason="finished"
+            )
+    engine.dispose()
+    runs = runs_json(capsys, "--db", db)
+    assert [(run["id"], run["site"], run["new"], run["part_of"]) for run in runs] == [
+        (site, "chamberlainfiles", 30, process),
+        (process, None, 40, None),
+    ]
+    assert [run["id"] for run in runs_json(capsys, "--db", db, "--site", "chamberlainfiles")] == [
+        site
+    ]

@@ -18,8 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
+from archive_db.models import CrawlRun
+from archive_db.queries import CrawlRunSummary, crawl_runs
 from bench.sitegen import GeneratedSite, generate, page_file
 from demo.server import free_port
 from tests.archive_db import backends
@@ -128,6 +131,31 @@ def failed_urls(db: str) -> list[str]:
         engine.dispose()
 
 
+def site_runs(db: str) -> dict[str, list[CrawlRunSummary]]:
+    """The archive's crawl runs by site, as `newsarchive runs` lists them (the processes'
+    own runs, of no site, left out); and none still open."""
+    engine = create_engine(db)
+    try:
+        with Session(engine) as session:
+            runs = crawl_runs(session)
+            parents = {
+                run.id for run in session.scalars(select(CrawlRun).where(CrawlRun.site.is_(None)))
+            }
+            part_of = {
+                run.arguments.get("part_of_run")
+                for run in session.scalars(select(CrawlRun).where(CrawlRun.site.is_not(None)))
+            }
+    finally:
+        engine.dispose()
+    assert all(run.outcome == "finished" for run in runs), [run.outcome for run in runs]
+    assert part_of <= parents, "a site's run names no process run"
+    by_site: dict[str, list[CrawlRunSummary]] = {}
+    for run in runs:
+        if run.site is not None:
+            by_site.setdefault(run.site, []).append(run)
+    return by_site
+
+
 def failed_paths(db: str) -> list[str]:
     return sorted(urlsplit(url).path for url in failed_urls(db))
 
@@ -182,6 +210,12 @@ def test_a_seeder_and_two_workers_share_the_crawl_and_fetch_each_page_once(
     assert served.most_in_flight == 2
     shares = [pages_of(out) for _, out, _ in results]
     assert sum(share > 1 for share in shares) >= 2, f"one process did all the work: {shares}"
+    # The site's runs, one a process that worked on it, add up to the whole crawl.
+    ((_, runs),) = site_runs(runner.db).items()
+    assert 2 <= len(runs) <= 3, runs
+    assert sum(run.inserted or 0 for run in runs) == ARTICLES
+    assert sum(run.pages or 0 for run in runs) == sum(shares)  # every page the processes had
+    assert sum(run.failures or 0 for run in runs) == 1  # /events/
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(
@@ -258,6 +292,12 @@ def test_seeding_many_sites_from_a_file_and_leaving_the_crawl_to_a_worker(
     articles, _ = archived(runner.db)
     assert {urlsplit(key).hostname for key in articles} == hosts
     assert len(articles) == ARTICLES + OTHER_ARTICLES
+    # One worker, two sites: a run for each, with the site's own counts.
+    runs = site_runs(runner.db)
+    assert sorted(runs) == sorted(state["sites"])
+    inserted = sorted(run.inserted for (run,) in runs.values())
+    assert inserted == sorted([ARTICLES, OTHER_ARTICLES])
+    assert sum(run.failures or 0 for (run,) in runs.values()) == len(failed)
 
 
 def test_an_unreachable_frontier_is_one_line_and_no_traceback(runner: Runner) -> None:
