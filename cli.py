@@ -469,7 +469,13 @@ exit_when_idle_option = click.option(
     help="End once the frontier (its queue and every worker's requests in flight) has been "
     "empty this long.",
 )
-
+fail_on_drift_option = click.option(
+    "--fail-on-drift",
+    is_flag=True,
+    help="Exit 6 when a site's extraction drifted: a title, date, author or body found on "
+    "far fewer articles than in its previous runs (a template change). Drift is reported "
+    "on stderr either way.",
+)
 
 
 @cli.command()
@@ -488,13 +494,7 @@ exit_when_idle_option = click.option(
     "over; nothing is archived twice). `auto`: a folder per archive under "
     "$NEWSARCHIVE_STATE_DIR, else $XDG_STATE_HOME/newsarchive (~/.local/state/newsarchive).",
 )
-@click.option(
-    "--fail-on-drift",
-    is_flag=True,
-    help="Exit 6 when a site's extraction drifted: a title, date, author or body found on "
-    "far fewer articles than in its previous runs (a template change). Drift is reported "
-    "on stderr either way.",
-)
+@fail_on_drift_option
 @frontier_option
 @frontier_name_option
 @exit_when_idle_option
@@ -541,10 +541,9 @@ def crawl(
         raise UserError("nothing to crawl: give a TARGET or --targets-file", EXIT_USAGE)
     profiles = [resolve_target(target) for target in targets]
     if frontier_url is not None:
-        if jobdir is not None or fail_on_drift:
+        if jobdir is not None:
             raise UserError(
-                "--jobdir and --fail-on-drift are for crawls of their own: a frontier keeps "
-                "its queue in Redis",
+                "--jobdir is for crawls of their own: a frontier keeps its queue in Redis",
                 EXIT_USAGE,
             )
         from commands.frontier import crawl_on_frontier
@@ -557,6 +556,7 @@ def crawl(
             frontier_name=frontier_name,
             exit_when_idle=exit_when_idle,
             seed_only=seed_only,
+            fail_on_drift=fail_on_drift,
             options=given,
             arguments={"command": "crawl", "targets": list(targets), **given},
         )

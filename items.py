@@ -193,6 +193,18 @@ def site_stat(site: str, stat: str) -> str:
     return f"{SITE_STATS_PREFIX}{site}/{stat}"
 
 
+def sites_counted(stats: Mapping[str, Any]) -> list[str]:
+    """The names of the sites a crawl of many counted anything for (a profile's name is a
+    file name: it holds no "/")."""
+    return sorted(
+        {
+            key.removeprefix(SITE_STATS_PREFIX).split("/", 1)[0]
+            for key in stats
+            if key.startswith(SITE_STATS_PREFIX)
+        }
+    )
+
+
 def site_counts(stats: Mapping[str, Any], site: str) -> dict[str, int]:
     """The integer stats counted for the site named `site`, under their usual keys."""
     prefix = site_stat(site, "")

@@ -19,6 +19,7 @@ import click
 from cli import (
     EXIT_ARCHIVE,
     EXIT_CRAWL_INCOMPLETE,
+    EXIT_DRIFT,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
@@ -27,11 +28,13 @@ from cli import (
     crawl_options,
     db_option,
     exit_when_idle_option,
+    fail_on_drift_option,
     failed_pages,
     frontier_name_option,
     frontier_option,
     prepare_archive,
     print_summary,
+    report_drift,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ def crawl_on_frontier(
     frontier_name: str,
     exit_when_idle: float,
     seed_only: bool,
+    fail_on_drift: bool,
     options: dict[str, Any],
     arguments: dict[str, Any],
 ) -> int:
@@ -100,6 +104,7 @@ def crawl_on_frontier(
         worker=None,
         exit_when_idle=exit_when_idle,
         seed_only=seed_only,
+        fail_on_drift=fail_on_drift,
         options=options,
         arguments=arguments,
     )
@@ -114,13 +119,17 @@ def work_on_frontier(
     worker: str | None,
     exit_when_idle: float,
     seed_only: bool,
+    fail_on_drift: bool,
     options: dict[str, Any],
     arguments: dict[str, Any],
 ) -> int:
-    """Run this process's crawl on the frontier; print its summary and the frontier's state;
-    the exit code as `crawl`'s (EXIT_PARTIAL when pages failed)."""
+    """Run this process's crawl on the frontier; print its summary, the frontier's state and
+    the drift of the sites it worked on (their latest runs: this process's share of each,
+    pooled with the runs before it when small); the exit code as `crawl`'s (EXIT_PARTIAL
+    when pages failed, EXIT_DRIFT with `fail_on_drift` when a site drifted)."""
     import redis
 
+    from items import sites_counted
     from spiders.frontier import FRONTIER_UNAVAILABLE, default_worker_id
     from spiders.runner import CrawlOptions, FrontierOptions, run_frontier_crawl
 
@@ -160,6 +169,8 @@ def work_on_frontier(
     )
     if message := result.stats.get("archive/error"):
         raise UserError(f"{worker}: {message}", EXIT_ARCHIVE)
+    if report_drift(db_url, sites_counted(result.stats)) and fail_on_drift:
+        return EXIT_DRIFT
     if result.finish_reason != "finished":
         return EXIT_CRAWL_INCOMPLETE
     return EXIT_PARTIAL if failed_pages(result.stats) else EXIT_OK
@@ -170,6 +181,7 @@ def work_on_frontier(
 @frontier_name_option
 @db_option
 @exit_when_idle_option
+@fail_on_drift_option
 @click.option(
     "--worker-id",
     help="This worker's name among the frontier's workers (default HOST:PID); two live "
@@ -181,6 +193,7 @@ def worker(
     frontier_name: str,
     db: str,
     exit_when_idle: float,
+    fail_on_drift: bool,
     worker_id: str | None,
     **options: Any,
 ) -> int:
@@ -207,6 +220,7 @@ def worker(
         worker=worker_id,
         exit_when_idle=exit_when_idle,
         seed_only=False,
+        fail_on_drift=fail_on_drift,
         options=given,
         arguments={"command": "worker", **given},
     )

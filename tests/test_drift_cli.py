@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +102,13 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[tuple[Site, str]]:
+    with served_site() as served:
+        yield served
+
+
+@contextmanager
+def served_site() -> Iterator[tuple[Site, str]]:
+    """The site, served on 127.0.0.1, and its start URL."""
     state = Site()
     handler = type("SiteHandler", (Handler,), {"site": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
