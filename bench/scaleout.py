@@ -77,11 +77,16 @@ class ArchiveCheck:
     fetched_twice: int  # captures of a URL already captured in the run
     fetch_seconds: float  # from the first capture to the last
     failures: dict[str, int]  # fetch failures recorded, by reason
+    site_runs: int  # crawl runs of the site: one a process that worked on it
+    site_runs_new: int  # the articles new to the archive by those runs' counts
 
     @property
     def ok(self) -> bool:
         return (
-            self.articles == self.expected and self.duplicate_keys == 0 and not self.missing_titles
+            self.articles == self.expected
+            and self.duplicate_keys == 0
+            and not self.missing_titles
+            and self.site_runs_new == self.articles
         )
 
 
@@ -243,6 +248,10 @@ def check_archive(libpq_url: str, site: GeneratedSite) -> ArchiveCheck:
         failures = connection.execute(
             "SELECT reason, count(*) FROM fetch_failure GROUP BY reason ORDER BY reason"
         ).fetchall()
+        [(site_runs, site_runs_new)] = connection.execute(
+            "SELECT count(*), coalesce(sum((counts->>'archive/inserted')::int), 0) "
+            "FROM crawl_run WHERE site IS NOT NULL"
+        ).fetchall()
     return ArchiveCheck(
         articles=int(articles),
         expected=len(expected_titles),
@@ -252,6 +261,8 @@ def check_archive(libpq_url: str, site: GeneratedSite) -> ArchiveCheck:
         fetched_twice=int(captures) - int(urls),
         fetch_seconds=float(seconds or 0.0),
         failures={str(reason): int(count) for reason, count in failures},
+        site_runs=int(site_runs),
+        site_runs_new=int(site_runs_new),
     )
 
 
@@ -335,8 +346,8 @@ def section_text(
     rows = [
         "| processes | parse processes each | wall s | crawl s | pages (summaries) | captures "
         "| fetched twice | pages/s | speedup | articles (expected) | keys twice "
-        "| titles missing | peak archive connections | exit codes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| titles missing | site runs (their new) | peak archive connections | exit codes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         archive = result.archive
@@ -346,6 +357,7 @@ def section_text(
             f"| {archive.fetched_twice:,} | {result.pages_per_second:.0f} "
             f"| {speedup(result, results)} | {archive.articles:,} ({archive.expected:,}) "
             f"| {archive.duplicate_keys} | {archive.missing_titles} "
+            f"| {archive.site_runs} ({archive.site_runs_new:,}) "
             f"| {result.samples.archive_connections} | {', '.join(map(str, result.exit_codes))} |"
         )
     frontier_lines = [
@@ -385,7 +397,8 @@ def section_text(
             "table; fetched twice: captures of a URL already captured in the run. pages/s: "
             "captures over crawl s. speedup: pages/s over one process with the same parse "
             "processes. articles, keys twice, titles missing: the archive against the site's "
-            "expected.jsonl ("
+            "expected.jsonl; site runs: the site's `crawl_run` rows, one a process that worked "
+            "on it, and the new articles they count, which must add up to the articles ("
             + ("every run passes" if all_pass else "**a run fails**")
             + "). peak archive connections: the most sessions on the archive's database at "
             f"once (pg_stat_activity, sampled every {SAMPLE_SECONDS} s).",
