@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from archive_db.models import CrawlRun
 from archive_db.queries import CrawlRunSummary, crawl_runs
+from archive_db.report_data import archive_report
 from bench.sitegen import GeneratedSite, generate, page_file
 from demo.server import free_port
 from tests.archive_db import backends
@@ -298,6 +299,17 @@ def test_seeding_many_sites_from_a_file_and_leaving_the_crawl_to_a_worker(
     inserted = sorted(run.inserted for (run,) in runs.values())
     assert inserted == sorted([ARTICLES, OTHER_ARTICLES])
     assert sum(run.failures or 0 for (run,) in runs.values()) == len(failed)
+    # `newsarchive report` shows each site of the batch, with its articles and its health.
+    engine = create_engine(runner.db)
+    try:
+        with Session(engine) as session:
+            report = archive_report(session)
+    finally:
+        engine.dispose()
+    assert {site.site: site.articles for site in report.sites} == {
+        name: run.inserted for name, (run,) in runs.items()
+    }
+    assert all(len(site.health) == 1 and site.health[0].articles for site in report.sites)
 
 
 def test_an_unreachable_frontier_is_one_line_and_no_traceback(runner: Runner) -> None:
