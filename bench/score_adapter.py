@@ -1,6 +1,6 @@
 """newsarchive's parser in the reference scorer's shape: fn(html_bytes, url) -> dict.
 
-python3 ../shared/tools/score.py ../shared/corpus --callable bench.score_adapter:extract
+    python3 ../shared/tools/score.py ../shared/corpus --callable bench.score_adapter:extract
 """
 
 from __future__ import annotations

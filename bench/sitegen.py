@@ -87,185 +87,53 @@ SOURCES = (
 # -- Vocabulary ------------------------------------------------------------------------------
 
 PLACES = (
-    "Birmingham",
-    "Coventry",
-    "Wolverhampton",
-    "Walsall",
-    "Dudley",
-    "Solihull",
-    "Sandwell",
-    "West Bromwich",
-    "Sutton Coldfield",
-    "Moseley",
-    "Kings Heath",
-    "Erdington",
-    "Digbeth",
-    "Selly Oak",
-    "Edgbaston",
-    "Handsworth",
-    "Small Heath",
-    "Acocks Green",
-    "Harborne",
-    "Northfield",
-    "Stirchley",
-    "Bournville",
-    "Perry Barr",
-    "Longbridge",
-    "Tamworth",
-    "Redditch",
-    "Bromsgrove",
-    "Lichfield",
-    "Nuneaton",
-    "Halesowen",
+    "Birmingham", "Coventry", "Wolverhampton", "Walsall", "Dudley", "Solihull", "Sandwell",
+    "West Bromwich", "Sutton Coldfield", "Moseley", "Kings Heath", "Erdington", "Digbeth",
+    "Selly Oak", "Edgbaston", "Handsworth", "Small Heath", "Acocks Green", "Harborne",
+    "Northfield", "Stirchley", "Bournville", "Perry Barr", "Longbridge", "Tamworth",
+    "Redditch", "Bromsgrove", "Lichfield", "Nuneaton", "Halesowen",
 )
 SUBJECTS = (
-    "council",
-    "library",
-    "bus route",
-    "tram extension",
-    "housing plan",
-    "school",
-    "hospital",
-    "budget",
-    "bin strike",
-    "car park",
-    "cycle lane",
-    "market",
-    "leisure centre",
-    "high street",
-    "planning row",
-    "police station",
-    "railway station",
-    "youth club",
-    "care home",
-    "canal path",
-    "park",
-    "museum",
-    "swimming baths",
-    "business district",
-    "clean air zone",
-    "council tax",
-    "allotments",
-    "community centre",
-    "football ground",
-    "food bank",
+    "council", "library", "bus route", "tram extension", "housing plan", "school", "hospital",
+    "budget", "bin strike", "car park", "cycle lane", "market", "leisure centre", "high street",
+    "planning row", "police station", "railway station", "youth club", "care home",
+    "canal path", "park", "museum", "swimming baths", "business district", "clean air zone",
+    "council tax", "allotments", "community centre", "football ground", "food bank",
 )
 OUTCOMES = (
-    "faces £{n}m shortfall",
-    "plan approved after long debate",
-    "to close next year",
-    "reopens after £{n}m refit",
-    "consultation opens",
-    "decision delayed again",
-    "campaigners win reprieve",
-    "costs soar to £{n}m",
-    "gets green light",
-    "scheme scrapped",
-    "review ordered",
-    "wins national award",
-    "under threat",
-    "set for {n} new jobs",
-    "opens two months early",
-    "at the centre of row",
-    "plans unveiled",
-    "cuts confirmed",
-    "back on the agenda",
-    "given {n} weeks to improve",
-    "inquiry hears evidence",
-    "funding secured",
-    "residents demand answers",
-    "figures questioned",
-    "future in doubt",
+    "faces £{n}m shortfall", "plan approved after long debate", "to close next year",
+    "reopens after £{n}m refit", "consultation opens", "decision delayed again",
+    "campaigners win reprieve", "costs soar to £{n}m", "gets green light",
+    "scheme scrapped", "review ordered", "wins national award", "under threat",
+    "set for {n} new jobs", "opens two months early", "at the centre of row",
+    "plans unveiled", "cuts confirmed", "back on the agenda", "given {n} weeks to improve",
+    "inquiry hears evidence", "funding secured", "residents demand answers",
+    "figures questioned", "future in doubt",
 )
 TITLE_PREFIXES = ("", "", "", "", "Analysis: ", "Comment: ", "Revealed: ", "Update: ")
 FIRST_NAMES = (
-    "Anna",
-    "Ben",
-    "Carys",
-    "Dev",
-    "Emma",
-    "Farah",
-    "George",
-    "Hannah",
-    "Imran",
-    "Jess",
-    "Kieran",
-    "Laura",
-    "Mohammed",
-    "Niamh",
-    "Owen",
-    "Pooja",
-    "Rhys",
-    "Sian",
-    "Tariq",
-    "Zoe",
+    "Anna", "Ben", "Carys", "Dev", "Emma", "Farah", "George", "Hannah", "Imran", "Jess",
+    "Kieran", "Laura", "Mohammed", "Niamh", "Owen", "Pooja", "Rhys", "Sian", "Tariq", "Zoe",
 )
 SURNAMES = (
-    "Mistry",
-    "Riley",
-    "Ahmed",
-    "Brennan",
-    "Clarke",
-    "Dhillon",
-    "Evans",
-    "Fletcher",
-    "Grant",
-    "Hussain",
-    "Jones",
-    "Kaur",
-    "Lloyd",
-    "Morgan",
-    "Nash",
-    "Patel",
-    "Quinn",
-    "Reid",
+    "Mistry", "Riley", "Ahmed", "Brennan", "Clarke", "Dhillon", "Evans", "Fletcher", "Grant",
+    "Hussain", "Jones", "Kaur", "Lloyd", "Morgan", "Nash", "Patel", "Quinn", "Reid",
 )
 STAFF = tuple(AUTHOR_BIOS)
 CONTRIBUTORS = tuple(f"{first} {last}" for first in FIRST_NAMES[:10] for last in SURNAMES[:4])
 TAGS = (
     *PLACES,
-    "Birmingham City Council",
-    "West Midlands Combined Authority",
-    "transport",
-    "housing",
-    "planning",
-    "education",
-    "health",
-    "policing",
-    "budget",
-    "council tax",
-    "elections",
-    "devolution",
-    "mayors",
-    "Commonwealth Games",
-    "Midland Metro",
-    "HS2",
-    "culture",
-    "business",
-    "environment",
-    "clean air",
-    "libraries",
-    "parks",
-    "equal pay",
-    "refuse",
-    "social care",
-    "universities",
-    "airport",
-    "canals",
-    "heritage",
-    "sport",
+    "Birmingham City Council", "West Midlands Combined Authority", "transport", "housing",
+    "planning", "education", "health", "policing", "budget", "council tax", "elections",
+    "devolution", "mayors", "Commonwealth Games", "Midland Metro", "HS2", "culture",
+    "business", "environment", "clean air", "libraries", "parks", "equal pay", "refuse",
+    "social care", "universities", "airport", "canals", "heritage", "sport",
 )
 ROLES = (
-    "the cabinet member for transport",
-    "a local councillor",
-    "the chief executive",
-    "a spokeswoman for the campaign",
-    "the leader of the opposition group",
-    "a resident of thirty years",
-    "the head teacher",
-    "a union representative",
-    "the chair of the traders’ association",
-    "a spokesman for the combined authority",
+    "the cabinet member for transport", "a local councillor", "the chief executive",
+    "a spokeswoman for the campaign", "the leader of the opposition group",
+    "a resident of thirty years", "the head teacher", "a union representative",
+    "the chair of the traders’ association", "a spokesman for the combined authority",
 )
 SENTENCE_PATTERNS = (
     "{person}, {role}, said the {subject} in {place} had been “let down for too long”.",
@@ -280,16 +148,8 @@ SENTENCE_PATTERNS = (
     "“We have listened,” said {person}, {role}, adding that the {subject} would be reviewed.",
 )
 COMMENTERS = (
-    "Brummie Bob",
-    "Jane S",
-    "Councillor watcher",
-    "Kev",
-    "Sutton voter",
-    "Mo from Sparkhill",
-    "Disgruntled of Digbeth",
-    "Pat",
-    "Old Harborne",
-    "Ray B",
+    "Brummie Bob", "Jane S", "Councillor watcher", "Kev", "Sutton voter", "Mo from Sparkhill",
+    "Disgruntled of Digbeth", "Pat", "Old Harborne", "Ray B",
 )
 COMMENT_TEXTS = (
     "Same old story. Nothing will change until the money is there.",
@@ -314,16 +174,14 @@ STANDFIRSTS = (
 # Modern pages carry a consent manager's vendor list inline, as real ones do (tens of KB of
 # script that a parser must skip); the 2009 legacy pages predate it.
 CONSENT_VENDORS = tuple(
-    json.dumps(
-        {
-            "id": number,
-            "name": f"{SURNAMES[number % len(SURNAMES)]} {PLACES[number % len(PLACES)]} Media {number}",
-            "purposes": [1 + (number + step) % 10 for step in range(1 + number % 5)],
-            "legIntPurposes": [2 + number % 7],
-            "policyUrl": f"https://vendor{number}.example.com/privacy-policy/",
-            "cookieMaxAgeSeconds": 86400 * (1 + number % 400),
-        }
-    )
+    json.dumps({
+        "id": number,
+        "name": f"{SURNAMES[number % len(SURNAMES)]} {PLACES[number % len(PLACES)]} Media {number}",
+        "purposes": [1 + (number + step) % 10 for step in range(1 + number % 5)],
+        "legIntPurposes": [2 + number % 7],
+        "policyUrl": f"https://vendor{number}.example.com/privacy-policy/",
+        "cookieMaxAgeSeconds": 86400 * (1 + number % 400),
+    })
     for number in range(1, 301)
 )
 MODERN_TEMPLATES = (WORDPRESS, GROUP, DATED, SMALL_BLOG)
@@ -465,11 +323,9 @@ def _body_markup(spec: ArticleSpec, rng: random.Random) -> str:
             chunks.append(f"The {rng.choice(SUBJECTS)} plan sets out {rng.randint(3, 5)} aims:")
             ordered = rng.random() < 0.3
             items = [_sentence(rng).rstrip(".") + ";" for _ in range(rng.randint(3, 5))]
-            chunks.append(
-                "\n".join(
-                    (f"{n}. " if ordered else "- ") + item for n, item in enumerate(items, start=1)
-                )
-            )
+            chunks.append("\n".join(
+                (f"{n}. " if ordered else "- ") + item for n, item in enumerate(items, start=1)
+            ))
         chunks.append(_paragraph(rng, (2, 6)))
     return "\n\n".join(chunks)
 
@@ -728,11 +584,9 @@ def write_discovery_files(plan: Plan, listings: Sequence[Listing]) -> int:
             for t in chunk
         )
         path = f"/sitemap-posts-{number}.xml"
-        written += _write(
-            plan.root,
-            path,
-            (f'<?xml version="1.0" encoding="UTF-8"?>\n{urlset}{urls}</urlset>\n').encode(),
-        )
+        written += _write(plan.root, path, (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n{urlset}{urls}</urlset>\n'
+        ).encode())
         newest = max(_lastmod(t) for t in chunk)
         children.append(
             f"<sitemap><loc>{plan.base}{path}</loc><lastmod>{newest}</lastmod></sitemap>"
@@ -740,17 +594,14 @@ def write_discovery_files(plan: Plan, listings: Sequence[Listing]) -> int:
     firsts = [listing.path for listing in listings if listing.page == 1]
     others = [*firsts, *STATIC_PAGES, GALLERY_PATH]
     pages = "".join(f"<url><loc>{plan.base}{path}</loc></url>\n" for path in others)
-    written += _write(
-        plan.root,
-        "/sitemap-pages.xml",
-        (f'<?xml version="1.0" encoding="UTF-8"?>\n{urlset}{pages}</urlset>\n').encode(),
-    )
+    written += _write(plan.root, "/sitemap-pages.xml", (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{urlset}{pages}</urlset>\n'
+    ).encode())
     children.append(f"<sitemap><loc>{plan.base}/sitemap-pages.xml</loc></sitemap>")
     index = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(children)
-        + "\n</sitemapindex>\n"
+        + "\n".join(children) + "\n</sitemapindex>\n"
     )
     written += _write(plan.root, "/sitemap.xml", index.encode("utf-8"))
     robots = (
@@ -855,10 +706,7 @@ def load_site(
 
 
 def generate(
-    directory: Path,
-    articles: int,
-    seed: int = 0,
-    base_url: str | None = None,
+    directory: Path, articles: int, seed: int = 0, base_url: str | None = None,
     jobs: int | None = None,
 ) -> GeneratedSite:
     """Write the site into ``directory`` (replaced if it exists), the marker last."""
@@ -892,9 +740,7 @@ def generate(
         for truth in headers:
             out.write(json.dumps(expected_record(truth), ensure_ascii=False) + "\n")
     marker = {
-        **_params(articles, seed, base_url),
-        "listing_pages": len(listings),
-        "size_bytes": size,
+        **_params(articles, seed, base_url), "listing_pages": len(listings), "size_bytes": size
     }
     (directory / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
     return GeneratedSite(directory, articles, len(listings), seed, base_url, size)
@@ -945,10 +791,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif found := load_site(args.out, args.articles, args.seed, args.base_url):
         site = found
     elif args.out.exists() and any(args.out.iterdir()) and not (args.out / MARKER).exists():
-        print(
-            f"{args.out} exists and was not made by bench.sitegen: not overwriting it",
-            file=sys.stderr,
-        )
+        print(f"{args.out} exists and was not made by bench.sitegen: not overwriting it",
+              file=sys.stderr)
         return 2
     else:
         site = generate(args.out, args.articles, args.seed, args.base_url, args.jobs)

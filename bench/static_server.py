@@ -118,9 +118,7 @@ def serve_static(root: Path) -> Iterator[str]:
         config.write_text(nginx_config(root, work, port), encoding="utf-8")
         process = subprocess.Popen(
             [binary, "-p", str(work), "-e", str(work / "error.log"), "-c", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -192,19 +190,10 @@ def site_paths(directory: Path) -> tuple[Path, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--check",
-        nargs="?",
-        const="",
-        metavar="DIR",
-        help="measure pages/s over the site in DIR (from bench.sitegen)",
-    )
-    parser.add_argument(
-        "--articles",
-        type=int,
-        default=1000,
-        help="without DIR: the cached bench.sitegen site of N articles",
-    )
+    parser.add_argument("--check", nargs="?", const="", metavar="DIR",
+                        help="measure pages/s over the site in DIR (from bench.sitegen)")
+    parser.add_argument("--articles", type=int, default=1000,
+                        help="without DIR: the cached bench.sitegen site of N articles")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args(argv)
