@@ -183,3 +183,18 @@ def test_frontier_finds_the_most_specific_profile() -> None:
     assert frontier.profile_for("https://www.example.com/x") is main
     assert frontier.profile_for("https://example.org/x") is None
     assert frontier.domains == ("example.com", "sport.example.com")
+    # A host only ending like a domain is not on it; a trailing dot or capitals change nothing.
+    assert frontier.profile_for("https://notexample.com/x") is None
+    assert frontier.profile_for("https://LIVE.Sport.Example.com./x") is sport
+    assert frontier.profile_for("mailto:desk@example.com") is None
+    assert frontier.profile_for("not a url") is None
+
+
+def test_the_first_profile_to_claim_a_domain_keeps_it() -> None:
+    first = SiteProfile(name="first", start_urls=("https://a.example/",), domains=("a.example",))
+    second = SiteProfile(
+        name="second", start_urls=("https://www.a.example/",), domains=("www.a.example",)
+    )
+    frontier = Frontier([first, second])  # www. is dropped: both claim a.example
+    assert frontier.profile_for("https://www.a.example/x") is first
+    assert frontier.domains == ("a.example",)
