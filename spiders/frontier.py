@@ -542,7 +542,7 @@ class FrontierExtension:
     def committed(self, done: Sequence[ResponseDone]) -> None:
         try:
             acknowledged = self.frontier.ack(self.worker, (item.token for item in done))
-        except redis.RedisError as error:  # they stay in flight, to be fetched again
+        except redis.RedisError as error:  # kept by the frontier object, told by its next call
             logger.warning("could not tell the frontier %d requests are done: %s", len(done), error)
             return
         assert self.crawler.stats is not None
