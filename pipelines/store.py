@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,10 +297,11 @@ class ArchivePipeline:
         """Save `batch` in one transaction (in the writer thread, if there is one); returns
         what each item counts towards."""
         assert self.sessions is not None
-        self.open_site_runs(batch)
+        by_site = self.by_site(batch)
+        self.open_site_runs(by_site)
         saved: dict[str, int] = {}
         with self.sessions.begin() as session:
-            outcomes = self.save_batch(session, batch, saved)
+            outcomes = self.save_batch(session, by_site, saved)
         self.remember_captures(saved)
         return outcomes
 
@@ -355,36 +356,37 @@ class ArchivePipeline:
             return None
         return self.site_of(item.urls[-1] if isinstance(item, FetchRecovered) else item.url)
 
-    def open_site_runs(self, items: list[Item]) -> None:
-        """Open, in a transaction of their own, the crawl runs of the items' sites that have
-        none yet (so that a batch rolled back leaves no run id behind)."""
-        if self.site_of is None:
-            return
-        new = sorted({self.site_of_item(item) for item in items} - {None, *self.site_runs})
+    def by_site(self, items: list[Item]) -> dict[str | None, list[Item]]:
+        """The items by the site whose crawl run they belong to, each site's in order."""
+        groups: dict[str | None, list[Item]] = {}
+        for item in items:
+            groups.setdefault(self.site_of_item(item), []).append(item)
+        return groups
+
+    def open_site_runs(self, sites: Iterable[str | None]) -> None:
+        """Open, in a transaction of their own, the crawl runs of the sites that have none
+        yet (so that a batch rolled back leaves no run id behind)."""
+        new = sorted({site for site in sites if site is not None} - self.site_runs.keys())
         if not new:
             return
         assert self.sessions is not None
         arguments = self.run_arguments | {"part_of_run": self.run_id}
         with self.sessions.begin() as session:
-            runs = {
-                site: start_crawl_run(session, arguments=arguments, site=site)
-                for site in new
-                if site is not None
-            }
+            runs = {site: start_crawl_run(session, arguments=arguments, site=site) for site in new}
         self.site_runs.update(runs)
 
     def run_of(self, site: str | None) -> int | None:
         return self.run_id if site is None else self.site_runs.get(site, self.run_id)
 
     def save_batch(
-        self, session: Session, batch: list[Item], saved: dict[str, int] | None = None
+        self,
+        session: Session,
+        by_site: Mapping[str | None, list[Item]],
+        saved: dict[str, int],
     ) -> list[Outcome]:
-        """Save `batch`, a site at a time (see `save_site_batch`); returns what each item
-        counts towards. The ids of the captures saved go into `saved`, by key."""
-        saved = {} if saved is None else saved
-        by_site: dict[str | None, list[Item]] = {}
-        for item in batch:
-            by_site.setdefault(self.site_of_item(item), []).append(item)
+        """Save a batch, grouped `by_site`, a site at a time (see `save_site_batch`); returns
+        what each item counts towards. The ids of the captures saved go into `saved`, by
+        key."""
         # Every capture first: a record after a redirect may be on another site than the
         # capture it was read from.
         outcomes = [
@@ -500,10 +502,10 @@ class ArchivePipeline:
         """Save `batch`, the head of `pending`, an item per transaction, taking each item off
         `pending` once committed; a record the archive refuses becomes a failure row."""
         assert self.sessions is not None
-        self.open_site_runs(batch)
-        for item in batch:
+        sites = [self.site_of_item(item) for item in batch]
+        self.open_site_runs(sites)
+        for item, site in zip(batch, sites, strict=True):
             saved: dict[str, int] = {}
-            site = self.site_of_item(item)
             run_id = self.run_of(site)
             try:
                 with self.sessions.begin() as session:
